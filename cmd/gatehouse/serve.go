@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/functions"
+	"github.com/gatehouse/gatehouse/internal/server"
+)
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	data := fs.String("data", envOr("GATEHOUSE_DATA", ".gatehouse"), "data directory (env GATEHOUSE_DATA)")
+	addr := fs.String("addr", envOr("GATEHOUSE_ADDR", "127.0.0.1:4566"), "listen address (env GATEHOUSE_ADDR); loopback unless you mean otherwise")
+	region := fs.String("region", envOr("GATEHOUSE_REGION", "us-east-1"), "AWS region to present")
+	node := fs.String("node", os.Getenv("GATEHOUSE_NODE"), "node interpreter path (default: found on PATH once at start; - disables)")
+	python := fs.String("python", os.Getenv("GATEHOUSE_PYTHON"), "python3 interpreter path (default: found on PATH once at start; - disables)")
+	maxEnv := fs.Int("max-environments", 64, "most execution environments alive at once")
+	idle := fs.Duration("idle-timeout", 10*time.Minute, "stop execution environments idle this long")
+	retryDelay := fs.Duration("async-retry-delay", time.Minute, "delay before the first retry of a failed Event invocation (doubles)")
+	asyncLease := fs.Duration("async-lease", 30*time.Second, "how long a crashed node holds an Event invocation before another takes it")
+	grace := fs.Duration("shutdown-grace", 30*time.Second, "how long in-flight invocations may run after SIGTERM")
+	logFormat := fs.String("log-format", envOr("GATEHOUSE_LOG_FORMAT", "text"), "text or json")
+	fs.Parse(args)
+
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	if *logFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, nil)
+	}
+	log := slog.New(h)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(ctx, server.Config{
+		DataDir:         *data,
+		Addr:            *addr,
+		Region:          *region,
+		Node:            *node,
+		Python:          *python,
+		MaxEnvironments: *maxEnv,
+		IdleTimeout:     *idle,
+		Logger:          log,
+		Async:           asyncOptions(*retryDelay, *asyncLease),
+	})
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", *grace)
+	sctx, cancel := context.WithTimeout(context.Background(), *grace)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func asyncOptions(retryDelay, lease time.Duration) functions.AsyncOptions {
+	return functions.AsyncOptions{RetryDelay: retryDelay, Lease: lease}
+}

@@ -1,0 +1,236 @@
+package runtime
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+)
+
+// CgroupManager creates one memory cgroup per execution environment.
+type CgroupManager interface {
+	New(memoryBytes int64) (Cgroup, error)
+	// Kind is "v1" or "v2", for the start-up log.
+	Kind() string
+}
+
+// Cgroup is one environment's memory cgroup.
+type Cgroup interface {
+	// FD returns a directory fd for CLONE_INTO_CGROUP where supported (v2).
+	FD() (int, bool)
+	Add(pid int) error
+	Peak() (int64, error)
+	Kill()
+	Remove() error
+}
+
+// DetectCgroups finds a memory cgroup hierarchy this process may create
+// children in: cgroup v2 with the memory controller, else cgroup v1's
+// memory hierarchy. It returns an error saying why neither works.
+func DetectCgroups() (CgroupManager, error) {
+	self, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return nil, fmt.Errorf("read /proc/self/cgroup: %w", err)
+	}
+	var v1Path, v2Path string
+	sc := bufio.NewScanner(strings.NewReader(string(self)))
+	for sc.Scan() {
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		if parts[0] == "0" && parts[1] == "" {
+			v2Path = parts[2]
+		}
+		for _, c := range strings.Split(parts[1], ",") {
+			if c == "memory" {
+				v1Path = parts[2]
+			}
+		}
+	}
+	var reasons []string
+	if v1Path != "" {
+		m, err := newV1("/sys/fs/cgroup/memory", v1Path)
+		if err == nil {
+			return m, nil
+		}
+		reasons = append(reasons, "v1: "+err.Error())
+	}
+	if v2Path != "" {
+		for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
+			m, err := newV2(root, v2Path)
+			if err == nil {
+				return m, nil
+			}
+			reasons = append(reasons, "v2 at "+root+": "+err.Error())
+		}
+	}
+	if len(reasons) == 0 {
+		reasons = append(reasons, "no memory cgroup found for this process")
+	}
+	return nil, errors.New(strings.Join(reasons, "; "))
+}
+
+var cgroupSeq atomic.Int64
+
+func writeFile(path, value string) error {
+	return os.WriteFile(path, []byte(value), 0)
+}
+
+func readInt(path string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+}
+
+// killMembers SIGKILLs every process listed in a cgroup.procs file.
+func killMembers(procs string) {
+	for i := 0; i < 3; i++ {
+		b, err := os.ReadFile(procs)
+		if err != nil || len(strings.TrimSpace(string(b))) == 0 {
+			return
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil && pid > 0 {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
+}
+
+// v1: a parent directory under our own memory cgroup, one child each.
+type v1Manager struct{ base string }
+
+func newV1(mount, self string) (*v1Manager, error) {
+	base := filepath.Join(mount, self, fmt.Sprintf("gatehouse-%d", os.Getpid()))
+	if err := os.Mkdir(base, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, err
+	}
+	// Probe that limits can be written before promising them.
+	if err := writeFile(filepath.Join(base, "memory.limit_in_bytes"), "-1"); err != nil {
+		os.Remove(base)
+		return nil, err
+	}
+	return &v1Manager{base: base}, nil
+}
+
+func (m *v1Manager) Kind() string { return "v1" }
+
+func (m *v1Manager) New(limit int64) (Cgroup, error) {
+	dir := filepath.Join(m.base, fmt.Sprintf("env-%d", cgroupSeq.Add(1)))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := writeFile(filepath.Join(dir, "memory.limit_in_bytes"), strconv.FormatInt(limit, 10)); err != nil {
+		os.Remove(dir)
+		return nil, err
+	}
+	// Without a memsw limit the kernel would swap instead of killing;
+	// the file only exists when swap accounting is on.
+	writeFile(filepath.Join(dir, "memory.memsw.limit_in_bytes"), strconv.FormatInt(limit, 10))
+	writeFile(filepath.Join(dir, "memory.swappiness"), "0")
+	// Charge what the process touched before it joined (exec, loader) here.
+	writeFile(filepath.Join(dir, "memory.move_charge_at_immigrate"), "3")
+	return &v1Cgroup{dir: dir}, nil
+}
+
+type v1Cgroup struct{ dir string }
+
+func (c *v1Cgroup) FD() (int, bool) { return 0, false }
+func (c *v1Cgroup) Add(pid int) error {
+	return writeFile(filepath.Join(c.dir, "cgroup.procs"), strconv.Itoa(pid))
+}
+func (c *v1Cgroup) Peak() (int64, error) {
+	return readInt(filepath.Join(c.dir, "memory.max_usage_in_bytes"))
+}
+func (c *v1Cgroup) Kill()         { killMembers(filepath.Join(c.dir, "cgroup.procs")) }
+func (c *v1Cgroup) Remove() error { return os.Remove(c.dir) }
+
+// v2: processes may only live in leaves, so the server moves itself into
+// a "server" leaf of its own cgroup before enabling the memory controller
+// for its siblings, the environments.
+type v2Manager struct{ base string }
+
+func newV2(root, self string) (*v2Manager, error) {
+	ctrl, err := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(" "+strings.TrimSpace(string(ctrl))+" ", " memory ") {
+		return nil, errors.New("memory controller not available")
+	}
+	own := filepath.Join(root, self)
+	if ctrl, err := os.ReadFile(filepath.Join(own, "cgroup.controllers")); err != nil || !strings.Contains(string(ctrl), "memory") {
+		return nil, errors.New("memory controller not delegated to " + own)
+	}
+	leaf := filepath.Join(own, "server")
+	if err := os.Mkdir(leaf, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, err
+	}
+	if err := writeFile(filepath.Join(leaf, "cgroup.procs"), "0"); err != nil {
+		return nil, fmt.Errorf("move server into %s: %w", leaf, err)
+	}
+	if err := writeFile(filepath.Join(own, "cgroup.subtree_control"), "+memory"); err != nil {
+		return nil, fmt.Errorf("enable memory controller: %w", err)
+	}
+	return &v2Manager{base: own}, nil
+}
+
+func (m *v2Manager) Kind() string { return "v2" }
+
+func (m *v2Manager) New(limit int64) (Cgroup, error) {
+	dir := filepath.Join(m.base, fmt.Sprintf("env-%d-%d", os.Getpid(), cgroupSeq.Add(1)))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := writeFile(filepath.Join(dir, "memory.max"), strconv.FormatInt(limit, 10)); err != nil {
+		os.Remove(dir)
+		return nil, err
+	}
+	writeFile(filepath.Join(dir, "memory.swap.max"), "0")
+	writeFile(filepath.Join(dir, "memory.oom.group"), "1")
+	fd, err := syscall.Open(dir, syscall.O_DIRECTORY|syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		os.Remove(dir)
+		return nil, err
+	}
+	return &v2Cgroup{dir: dir, fd: fd}, nil
+}
+
+type v2Cgroup struct {
+	dir string
+	fd  int
+}
+
+func (c *v2Cgroup) FD() (int, bool) { return c.fd, true }
+func (c *v2Cgroup) Add(pid int) error {
+	return writeFile(filepath.Join(c.dir, "cgroup.procs"), strconv.Itoa(pid))
+}
+func (c *v2Cgroup) Peak() (int64, error) {
+	if n, err := readInt(filepath.Join(c.dir, "memory.peak")); err == nil {
+		return n, nil
+	}
+	return readInt(filepath.Join(c.dir, "memory.current"))
+}
+func (c *v2Cgroup) Kill() {
+	if writeFile(filepath.Join(c.dir, "cgroup.kill"), "1") != nil {
+		killMembers(filepath.Join(c.dir, "cgroup.procs"))
+	}
+}
+func (c *v2Cgroup) Remove() error {
+	if c.fd >= 0 {
+		syscall.Close(c.fd)
+		c.fd = -1
+	}
+	return os.Remove(c.dir)
+}
+
+// Close removes the per-server parent cgroup once its environments are gone.
+func (m *v1Manager) Close() error { return os.Remove(m.base) }

@@ -1,0 +1,192 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Command describes a process to start.
+type Command struct {
+	Path   string
+	Args   []string
+	Dir    string
+	Env    []string
+	Stdout *os.File // receives stdout and stderr
+	// MemoryBytes is the memory limit; 0 means none.
+	MemoryBytes int64
+}
+
+// Process is a started execution environment's process tree.
+type Process interface {
+	Pid() int
+	// Terminate asks the process group to stop (SIGTERM).
+	Terminate()
+	// Kill stops the whole process tree at once (SIGKILL to the group and
+	// to everything in its cgroup, so children that left the group die too).
+	Kill()
+	// Done is closed when the main process has exited; Err then says how.
+	Done() <-chan struct{}
+	Err() error
+	// MaxMemoryBytes is the peak memory the tree has used so far.
+	MaxMemoryBytes() int64
+}
+
+// Launcher starts processes. The local implementation uses process groups
+// and memory cgroups; others (a sandbox, a remote worker) can replace it.
+type Launcher interface {
+	Start(cmd Command) (Process, error)
+}
+
+// LocalLauncher runs processes on this host, each in its own process group
+// and, when the host allows, its own memory cgroup.
+type LocalLauncher struct {
+	Cgroups CgroupManager // nil: no memory limits
+}
+
+// Start implements Launcher.
+func (l *LocalLauncher) Start(c Command) (Process, error) {
+	cmd := exec.Command(c.Path, c.Args...)
+	cmd.Dir = c.Dir
+	cmd.Env = c.Env
+	cmd.Stdout = c.Stdout
+	cmd.Stderr = c.Stdout
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Setpgid:   true,
+		Pdeathsig: syscall.SIGKILL, // the server dying must not leave environments behind
+	}
+	var cg Cgroup
+	if l.Cgroups != nil && c.MemoryBytes > 0 {
+		var err error
+		cg, err = l.Cgroups.New(c.MemoryBytes)
+		if err != nil {
+			return nil, fmt.Errorf("memory cgroup: %w", err)
+		}
+		if fd, ok := cg.FD(); ok {
+			cmd.SysProcAttr.UseCgroupFD = true
+			cmd.SysProcAttr.CgroupFD = fd
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		if cg != nil {
+			cg.Remove()
+		}
+		return nil, err
+	}
+	p := &localProcess{cmd: cmd, cg: cg, done: make(chan struct{})}
+	if cg != nil {
+		if _, ok := cg.FD(); !ok {
+			// cgroup v1 cannot place a child at clone time; move it now,
+			// before it has run more than its first instructions.
+			if err := cg.Add(cmd.Process.Pid); err != nil {
+				p.Kill()
+				cmd.Wait()
+				cg.Remove()
+				return nil, fmt.Errorf("join memory cgroup: %w", err)
+			}
+		}
+	}
+	go p.wait()
+	return p, nil
+}
+
+type localProcess struct {
+	cmd  *exec.Cmd
+	cg   Cgroup
+	done chan struct{}
+	err  error
+	once sync.Once
+	peak int64
+}
+
+func (p *localProcess) wait() {
+	err := p.cmd.Wait()
+	// Read the peak before the cgroup is gone.
+	p.peak = p.readPeak()
+	p.err = err
+	// The main process is gone; its children must not outlive it.
+	p.killTree()
+	if p.cg != nil {
+		// Removal fails while killed members are still exiting; retry briefly.
+		for i := 0; i < 50 && p.cg.Remove() != nil; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	close(p.done)
+}
+
+func (p *localProcess) Pid() int              { return p.cmd.Process.Pid }
+func (p *localProcess) Done() <-chan struct{} { return p.done }
+func (p *localProcess) Err() error            { <-p.done; return p.err }
+
+func (p *localProcess) Terminate() {
+	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+}
+
+func (p *localProcess) Kill() { p.killTree() }
+
+func (p *localProcess) killTree() {
+	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	if p.cg != nil {
+		p.cg.Kill()
+	}
+}
+
+func (p *localProcess) MaxMemoryBytes() int64 {
+	select {
+	case <-p.done:
+		return p.peak
+	default:
+		return p.readPeak()
+	}
+}
+
+func (p *localProcess) readPeak() int64 {
+	if p.cg != nil {
+		if n, err := p.cg.Peak(); err == nil {
+			return n
+		}
+	}
+	return procHighWater(p.cmd.Process.Pid)
+}
+
+// procHighWater reads VmHWM (peak resident set) of one process, the best
+// figure available without a cgroup.
+func procHighWater(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	const key = "VmHWM:"
+	for i := 0; i+len(key) < len(b); i++ {
+		if b[i] == '\n' || i == 0 {
+			j := i
+			if b[j] == '\n' {
+				j++
+			}
+			if len(b)-j > len(key) && string(b[j:j+len(key)]) == key {
+				var kb int64
+				fmt.Sscanf(string(b[j+len(key):]), "%d", &kb)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
+
+// exitDescription renders a process exit the way Lambda words it
+// ("exit status 1", "signal: killed").
+func exitDescription(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.String()
+	}
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
+}
