@@ -30,7 +30,6 @@ package awsproto
 // when normalising changed something, the raw form (aws-sdk-go-v2) too.
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"

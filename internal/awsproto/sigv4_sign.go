@@ -80,14 +80,14 @@ func (s *Signer) Sign(r *http.Request, body []byte) error {
 	}
 
 	signed := signedHeaderList(r.Header)
-	uri, _ := canonicalURIs(wirePath(r.URL), s.Service)
+	path, _, encode := canonicalPaths(wirePath(r.URL), s.Service)
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet
 	}
 	bp := getBuf()
 	defer putBuf(bp)
-	cr := appendCanonicalRequest((*bp)[:0], r, method, uri, pairs, "", signed, payload)
+	cr, _ := appendCanonicalRequest((*bp)[:0], r, method, path, encode, pairs, "", signed, []byte(payload))
 	*bp = cr
 	key := deriveSigningKey(s.SecretAccessKey, date, s.Region, s.Service)
 	mac := signatureOf(&key, amzDate, date, s.Region, s.Service, cr)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -132,9 +133,11 @@ func wantAuthError(t *testing.T, err error, code, msg string) {
 // for a server-side request (primary URI form).
 func canonicalRequestOf(r *http.Request, body []byte, service, signedHeaders string) string {
 	pairs, _ := parseQuery(r.URL.RawQuery, nil)
-	uri, _ := canonicalURIs(requestWirePath(r), service)
-	payload, _ := requestPayloadHash(r, body, false, service)
-	return string(appendCanonicalRequest(nil, r, r.Method, uri, pairs, "", signedHeaders, payload))
+	path, _, encode := canonicalPaths(requestWirePath(r), service)
+	var buf [64]byte
+	payload, _ := requestPayloadHash(r, body, false, service, &buf)
+	cr, _ := appendCanonicalRequest(nil, r, r.Method, path, encode, pairs, "", signedHeaders, payload)
+	return string(cr)
 }
 
 // suiteVector is one case of the AWS SigV4 test suite
@@ -348,6 +351,21 @@ func TestSigningKeyKnownAnswer(t *testing.T) {
 	}
 }
 
+func TestHMACSumMatchesCryptoHMAC(t *testing.T) {
+	t.Parallel()
+	for _, kl := range []int{0, 1, 32, 63, 64, 65, 200} {
+		for _, ml := range []int{0, 1, 55, 56, 64, 383, 384, 385, 5000} {
+			key := bytes.Repeat([]byte{byte(kl), 0xa5}, kl)[:kl]
+			msg := bytes.Repeat([]byte{byte(ml), 0x3c, 0x00}, ml)[:ml]
+			h := hmac.New(sha256.New, key)
+			h.Write(msg)
+			if got := hmacSum(key, msg); !bytes.Equal(got[:], h.Sum(nil)) {
+				t.Errorf("hmacSum(key %d bytes, msg %d bytes) differs from crypto/hmac", kl, ml)
+			}
+		}
+	}
+}
+
 func TestCanonicalURIs(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -401,7 +419,7 @@ func TestCanonicalQuery(t *testing.T) {
 			t.Errorf("canonical query of %q = %q, want %q", tc.raw, got, tc.want)
 		}
 	}
-	for _, raw := range []string{"a=%", "a=%2", "a=%zz", "%g1=b"} {
+	for _, raw := range []string{"a=%", "a=%2", "a=%zz", "%g1=b", "a=b%"} {
 		if _, err := parseQuery(raw, nil); err == nil {
 			t.Errorf("parseQuery(%q) succeeded", raw)
 		}
@@ -990,7 +1008,7 @@ func TestVerifyDateHeader(t *testing.T) {
 	for _, date := range []string{"Sun, 30 Aug 2015 12:36:00 GMT", "Sun, 30 Aug 2015 12:36:00 -0000"} {
 		r := rawRequest(t, "GET", "/", [][2]string{{"Date", date}}, "")
 		key := deriveSigningKey(suiteSecret, "20150830", "us-east-1", "service")
-		cr := appendCanonicalRequest(nil, r, "GET", "/", nil, "", "date;host", emptySHA256)
+		cr, _ := appendCanonicalRequest(nil, r, "GET", "/", true, nil, "", "date;host", []byte(emptySHA256))
 		mac := signatureOf(&key, suiteDate, "20150830", "us-east-1", "service", cr)
 		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+suiteScope+", SignedHeaders=date;host, Signature="+hex.EncodeToString(mac[:]))
 		if _, err := suiteVerifier(suiteTime).Verify(context.Background(), r, nil); err != nil {
@@ -1031,12 +1049,12 @@ func presignURL(rawURL, secret, service, expires string, at time.Time, drop stri
 	if err != nil {
 		return "", err
 	}
-	uri, _ := canonicalURIs(wirePath(req.URL), service)
+	path, _, encode := canonicalPaths(wirePath(req.URL), service)
 	payload := emptySHA256
 	if isS3Service(service) {
 		payload = unsignedPayload
 	}
-	cr := appendCanonicalRequest(nil, req, "GET", uri, pairs, "", "host", payload)
+	cr, _ := appendCanonicalRequest(nil, req, "GET", path, encode, pairs, "", "host", []byte(payload))
 	key := deriveSigningKey(secret, amzDate[:8], "us-east-1", service)
 	mac := signatureOf(&key, amzDate, amzDate[:8], "us-east-1", service, cr)
 	q.Set(qSignature, hex.EncodeToString(mac[:]))

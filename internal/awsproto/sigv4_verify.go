@@ -137,12 +137,9 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Cr
 		return Credential{}, err
 	}
 
-	var sig [sha256.Size]byte
-	if len(sr.signature) != 2*sha256.Size {
+	sig, ok := decodeHex32(sr.signature)
+	if !ok {
 		return Credential{}, ErrInvalidSignature.Wrap(errors.New("sigv4: signature is not 64 hex digits"))
-	}
-	if _, err := hex.Decode(sig[:], []byte(sr.signature)); err != nil {
-		return Credential{}, ErrInvalidSignature.Wrap(fmt.Errorf("sigv4: signature is not hex: %w", err))
 	}
 
 	if cred.AccessKeyID == "" {
@@ -166,7 +163,8 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Cr
 		return Credential{}, ErrInvalidSignature.Wrap(fmt.Errorf("sigv4: %w", qerr))
 	}
 
-	payload, err := requestPayloadHash(r, body, sr.presigned, cred.Service)
+	var payloadBuf [2 * sha256.Size]byte
+	payload, err := requestPayloadHash(r, body, sr.presigned, cred.Service, &payloadBuf)
 	if err != nil {
 		return Credential{}, err
 	}
@@ -177,7 +175,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Cr
 	if method == "" {
 		method = http.MethodGet
 	}
-	uri, alt := canonicalURIs(requestWirePath(r), cred.Service)
+	path, alt, encode := canonicalPaths(requestWirePath(r), cred.Service)
 	skip := ""
 	if sr.presigned {
 		skip = qSignature
@@ -185,7 +183,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Cr
 
 	bp := getBuf()
 	defer putBuf(bp)
-	cr := appendCanonicalRequest((*bp)[:0], r, method, uri, pairs, skip, sr.signedHeaders, payload)
+	cr, tail := appendCanonicalRequest((*bp)[:0], r, method, path, encode, pairs, skip, sr.signedHeaders, payload)
 	*bp = cr
 	mac := signatureOf(&key, sr.amzDate, cred.Date, cred.Region, cred.Service, cr)
 	if hmac.Equal(mac[:], sig[:]) {
@@ -198,8 +196,8 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Cr
 		defer putBuf(ap)
 		a := append((*ap)[:0], method...)
 		a = append(a, '\n')
-		a = append(a, alt...)
-		a = append(a, cr[len(method)+1+len(uri):]...)
+		a = appendCanonicalPath(a, alt, encode)
+		a = append(a, cr[tail:]...)
 		*ap = a
 		mac = signatureOf(&key, sr.amzDate, cred.Date, cred.Region, cred.Service, a)
 		if hmac.Equal(mac[:], sig[:]) {
@@ -213,19 +211,19 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Cr
 // there are any.
 func (sr *sigRequest) fromQuery(pairs []queryPair) bool {
 	for _, p := range pairs {
-		switch p.key {
+		switch queryUnescape(p.key) {
 		case qAlgorithm:
-			sr.algorithm, sr.hasAlgorithm = p.value, true
+			sr.algorithm, sr.hasAlgorithm = queryUnescape(p.value), true
 		case qCredential:
-			sr.credential, sr.hasCred = p.value, true
+			sr.credential, sr.hasCred = queryUnescape(p.value), true
 		case qSignedHeaders:
-			sr.signedHeaders, sr.hasSigned = p.value, true
+			sr.signedHeaders, sr.hasSigned = queryUnescape(p.value), true
 		case qSignature:
-			sr.signature, sr.hasSig = p.value, true
+			sr.signature, sr.hasSig = queryUnescape(p.value), true
 		case qDate:
-			sr.amzDate = p.value
+			sr.amzDate = queryUnescape(p.value)
 		case qExpires:
-			sr.expires = p.value
+			sr.expires = queryUnescape(p.value)
 		}
 	}
 	sr.presigned = sr.hasAlgorithm || sr.hasCred || sr.hasSig
@@ -236,8 +234,9 @@ func (sr *sigRequest) fromQuery(pairs []queryPair) bool {
 func isSigV2Query(pairs []queryPair) bool {
 	var key, sig bool
 	for _, p := range pairs {
-		key = key || p.key == "AWSAccessKeyId"
-		sig = sig || p.key == "Signature"
+		k := queryUnescape(p.key)
+		key = key || k == "AWSAccessKeyId"
+		sig = sig || k == "Signature"
 	}
 	return key && sig
 }
@@ -495,10 +494,11 @@ func validScopeName(s string) bool {
 	return true
 }
 
-// requestPayloadHash returns the payload line of the canonical request:
-// the X-Amz-Content-Sha256 header when present (checked against body), else
-// the hash of body, or UNSIGNED-PAYLOAD for S3 presigned URLs.
-func requestPayloadHash(r *http.Request, body []byte, presigned bool, service string) (string, error) {
+// requestPayloadHash returns the payload line of the canonical request,
+// rendered into buf: the X-Amz-Content-Sha256 header when present (checked
+// against body), else the hash of body, or UNSIGNED-PAYLOAD for S3
+// presigned URLs.
+func requestPayloadHash(r *http.Request, body []byte, presigned bool, service string, buf *[2 * sha256.Size]byte) ([]byte, error) {
 	var claimed string
 	if v := r.Header[hdrContentSHA256]; len(v) > 0 {
 		claimed = v[0]
@@ -506,30 +506,29 @@ func requestPayloadHash(r *http.Request, body []byte, presigned bool, service st
 	switch {
 	case claimed == "":
 		if presigned && isS3Service(service) {
-			return unsignedPayload, nil
+			return buf[:copy(buf[:], unsignedPayload)], nil
 		}
-		return payloadHash(body), nil
+		sum := sha256.Sum256(body)
+		hex.Encode(buf[:], sum[:])
+		return buf[:], nil
 	case claimed == unsignedPayload:
 		if presigned || isS3Service(service) {
-			return claimed, nil
+			return buf[:copy(buf[:], unsignedPayload)], nil
 		}
-		return "", ErrInvalidSignature.Wrap(errors.New("sigv4: UNSIGNED-PAYLOAD is only accepted for S3 and presigned URLs"))
+		return nil, ErrInvalidSignature.Wrap(errors.New("sigv4: UNSIGNED-PAYLOAD is only accepted for S3 and presigned URLs"))
 	case strings.HasPrefix(claimed, "STREAMING-"):
-		return "", ErrInvalidSignature.Wrap(errors.New("sigv4: streaming payload signing (" + claimed + ") is not supported"))
+		return nil, ErrInvalidSignature.Wrap(errors.New("sigv4: streaming payload signing (" + claimed + ") is not supported"))
 	}
-	var want [sha256.Size]byte
-	if len(claimed) != 2*sha256.Size {
-		return "", authError(ErrInvalidSignature, "The provided 'x-amz-content-sha256' header must be a valid SHA256.",
+	want, ok := decodeHex32(claimed)
+	if !ok {
+		return nil, authError(ErrInvalidSignature, "The provided 'x-amz-content-sha256' header must be a valid SHA256.",
 			errors.New("sigv4: X-Amz-Content-Sha256 is not 64 hex digits"))
 	}
-	if _, err := hex.Decode(want[:], []byte(claimed)); err != nil {
-		return "", authError(ErrInvalidSignature, "The provided 'x-amz-content-sha256' header must be a valid SHA256.", err)
-	}
-	if got := sha256.Sum256(body); got != want {
-		return "", authError(ErrInvalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.",
+	if sha256.Sum256(body) != want {
+		return nil, authError(ErrInvalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.",
 			errors.New("sigv4: body does not match X-Amz-Content-Sha256"))
 	}
-	return claimed, nil
+	return buf[:copy(buf[:], claimed)], nil
 }
 
 // requestWirePath is the path the client sent, percent-encoded as it was

@@ -68,7 +68,9 @@ type env struct {
 	tailMu  sync.Mutex
 	tail    *tailBuffer // non-nil while an invocation wants its log tail
 	invokes int         // completed invocations, owned by the pool
-	idleAt  time.Time   // owned by the pool
+	peakMB  int         // owned by the invocation in flight
+	peakAt  time.Time
+	idleAt  time.Time // owned by the pool
 }
 
 func (e *env) handler() http.Handler {
@@ -319,7 +321,7 @@ func (e *env) invoke(ctx context.Context, inv *Invocation, cold bool, initTimeou
 		end = time.Now()
 	}
 	res.Duration = end.Sub(c.started)
-	res.MaxMemoryMB = int((e.proc.MaxMemoryBytes() + (1<<20 - 1)) >> 20)
+	res.MaxMemoryMB = e.maxMemoryMB(end)
 	e.logf("END RequestId: %s", inv.RequestID)
 	billed := res.Duration.Milliseconds()
 	if res.Duration%time.Millisecond != 0 || billed == 0 {
@@ -433,6 +435,17 @@ func (e *env) exited(id string) Result {
 		FunctionError: true,
 		ErrorType:     ErrTypeExit,
 	}
+}
+
+// maxMemoryMB reads the environment's peak memory, at most every 100 ms:
+// the figure only feeds REPORT lines, and reading cgroup files on every
+// warm invocation would cost more than the invocation itself.
+func (e *env) maxMemoryMB(now time.Time) int {
+	if e.peakAt.IsZero() || now.Sub(e.peakAt) > 100*time.Millisecond || !e.alive() {
+		e.peakMB = int((e.proc.MaxMemoryBytes() + (1<<20 - 1)) >> 20)
+		e.peakAt = now
+	}
+	return e.peakMB
 }
 
 // tailBuffer keeps the last 4 KB written to it.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -182,6 +183,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	mux.Handle("GET /_gatehouse/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /_gatehouse/code/{hash}", s.fns.ServeCode)
+	if os.Getenv("GATEHOUSE_PPROF") == "1" {
+		// Profiling is opt-in: it exposes internals to anyone who can connect.
+		mux.HandleFunc("/_gatehouse/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/_gatehouse/debug/pprof/profile", pprof.Profile)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Amzn-Errortype", "UnknownOperationException")
