@@ -46,6 +46,10 @@ type API struct {
 	// over it (services name this differently).
 	MaxBody  int64
 	TooLarge *Error
+	// Service and Region, when set, are what the credential scope must
+	// name, as AWS rejects a request signed for another service or region.
+	Service string
+	Region  string
 }
 
 type ctxKey struct{}
@@ -109,6 +113,14 @@ func (a *API) serve(w http.ResponseWriter, req *Request, limit int64, h HandlerF
 	cred, err := a.Verifier.Verify(req.Context(), req.Request, req.Body)
 	if err != nil {
 		return err
+	}
+	if a.Service != "" && cred.Service != a.Service {
+		return &Error{Status: http.StatusForbidden, Code: "InvalidSignatureException", Fault: "User",
+			Message: "Credential should be scoped to correct service: '" + a.Service + "'. "}
+	}
+	if a.Region != "" && cred.Region != a.Region {
+		return &Error{Status: http.StatusForbidden, Code: "InvalidSignatureException", Fault: "User",
+			Message: "Credential should be scoped to a valid region. "}
 	}
 	req.Credential = cred
 	req.Request = req.Request.WithContext(context.WithValue(req.Context(), ctxKey{}, cred))

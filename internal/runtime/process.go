@@ -145,13 +145,17 @@ func (p *localProcess) MaxMemoryBytes() int64 {
 	}
 }
 
+// readPeak is the larger of the cgroup's peak and the main process's own
+// high-water mark: on cgroup v1 a process joins its cgroup just after
+// exec, so what it touched while starting is charged elsewhere.
 func (p *localProcess) readPeak() int64 {
+	peak := procHighWater(p.cmd.Process.Pid)
 	if p.cg != nil {
-		if n, err := p.cg.Peak(); err == nil {
-			return n
+		if n, err := p.cg.Peak(); err == nil && n > peak {
+			peak = n
 		}
 	}
-	return procHighWater(p.cmd.Process.Pid)
+	return peak
 }
 
 // procHighWater reads VmHWM (peak resident set) of one process, the best

@@ -163,20 +163,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 	verifier := &awsproto.Verifier{Lookup: keys.Lookup}
 	lambdaAPI := &awsproto.API{
-		Protocol: awsproto.RESTJSON, Verifier: verifier, Logger: log, MaxBody: 70 << 20,
+		Protocol: awsproto.RESTJSON, Verifier: verifier, Logger: log, MaxBody: 70 << 20, Service: "lambda", Region: cfg.Region,
 		TooLarge: awsproto.Errorf(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation"),
 	}
-	jsonAPI := &awsproto.API{
-		Protocol: awsproto.JSON11, Verifier: verifier, Logger: log, MaxBody: 1 << 20,
-		TooLarge: awsproto.Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request body is too large."),
+	jsonAPI := func(service string) *awsproto.API {
+		return &awsproto.API{
+			Protocol: awsproto.JSON11, Verifier: verifier, Logger: log, MaxBody: 1 << 20, Service: service, Region: cfg.Region,
+			TooLarge: awsproto.Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request body is too large."),
+		}
 	}
 	logsAPI := &logs.API{Store: s.logs}
 
 	mux := http.NewServeMux()
 	s.fns.Mount(mux, lambdaAPI)
 	mux.Handle("POST /{$}", targetRouter(map[string]http.Handler{
-		logs.Target: jsonAPI.Handle(logsAPI.Serve),
-	}, jsonAPI))
+		logs.Target: jsonAPI("logs").Handle(logsAPI.Serve),
+	}, jsonAPI("")))
 	mux.HandleFunc("GET /_gatehouse/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}`))
