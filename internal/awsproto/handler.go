@@ -2,7 +2,6 @@ package awsproto
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -52,15 +51,6 @@ type API struct {
 	Region  string
 }
 
-type ctxKey struct{}
-
-// CredentialFrom returns the verified credential of a request handled by
-// an API, for code that only has the context.
-func CredentialFrom(ctx context.Context) (Credential, bool) {
-	c, ok := ctx.Value(ctxKey{}).(Credential)
-	return c, ok
-}
-
 // NewRequestID returns a UUID-shaped random id, as AWS request ids are.
 func NewRequestID() string {
 	var b [16]byte
@@ -98,18 +88,23 @@ func (a *API) serve(w http.ResponseWriter, req *Request, limit int64, h HandlerF
 	if req.ContentLength > limit {
 		return a.TooLarge
 	}
-	var buf bytes.Buffer
-	if req.ContentLength > 0 {
-		buf.Grow(int(req.ContentLength))
+	if req.ContentLength >= 0 {
+		// The usual case: read exactly the declared length in one buffer.
+		req.Body = make([]byte, req.ContentLength)
+		if _, err := io.ReadFull(req.Request.Body, req.Body); err != nil {
+			return Errorf(http.StatusBadRequest, "SerializationException", "could not read request body").Wrap(err)
+		}
+	} else {
+		var buf bytes.Buffer
+		n, err := buf.ReadFrom(io.LimitReader(req.Request.Body, limit+1))
+		if err != nil {
+			return Errorf(http.StatusBadRequest, "SerializationException", "could not read request body").Wrap(err)
+		}
+		if n > limit {
+			return a.TooLarge
+		}
+		req.Body = buf.Bytes()
 	}
-	n, err := buf.ReadFrom(io.LimitReader(req.Request.Body, limit+1))
-	if err != nil {
-		return Errorf(http.StatusBadRequest, "SerializationException", "could not read request body").Wrap(err)
-	}
-	if n > limit {
-		return a.TooLarge
-	}
-	req.Body = buf.Bytes()
 	cred, err := a.Verifier.Verify(req.Context(), req.Request, req.Body)
 	if err != nil {
 		return err
@@ -123,7 +118,6 @@ func (a *API) serve(w http.ResponseWriter, req *Request, limit int64, h HandlerF
 			Message: "Credential should be scoped to a valid region. "}
 	}
 	req.Credential = cred
-	req.Request = req.Request.WithContext(context.WithValue(req.Context(), ctxKey{}, cred))
 	return h(w, req)
 }
 

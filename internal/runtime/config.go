@@ -29,7 +29,8 @@ type Function struct {
 	Logs LogSink
 }
 
-// LogSink receives log records for one function.
+// LogSink receives log records for one function. line is only valid
+// during the call: implementations copy what they keep.
 type LogSink interface {
 	Log(stream string, t time.Time, line []byte)
 }

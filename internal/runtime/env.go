@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +22,8 @@ type call struct {
 	delivered chan struct{} // closed once the runtime has the event
 	done      chan struct{} // closed once the outcome is set
 	once      sync.Once
+
+	deliverErr error
 
 	payload   []byte
 	errType   string
@@ -51,13 +51,17 @@ type env struct {
 	fn      *Function
 	sup     *Supervisor
 	ln      net.Listener
-	srv     *http.Server
 	proc    Process
 	out     *output
 	stream  string // log stream name
 	created time.Time
 
-	calls   chan *call
+	// Hand-off between an invoker and the runtime's GET next: whichever
+	// arrives first leaves itself here for the other.
+	mu      sync.Mutex
+	parked  *rapiConn // a runtime waiting in GET next
+	pending *call     // an event waiting for GET next
+
 	initErr atomic.Pointer[[]byte] // body posted to /runtime/init/error
 	current atomic.Pointer[call]
 	ready   chan struct{} // closed on the first GET next: init is over
@@ -73,33 +77,55 @@ type env struct {
 	idleAt  time.Time // owned by the pool
 }
 
-func (e *env) handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", e.next)
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", e.response)
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", e.fnError)
-	mux.HandleFunc("POST /2018-06-01/runtime/init/error", e.initError)
-	// Extensions API: enough for aws-lambda-go's SIGTERM helper and simple
-	// extensions to register; event/next blocks until shutdown.
-	mux.HandleFunc("POST /2020-01-01/extension/register", e.extRegister)
-	mux.HandleFunc("GET /2020-01-01/extension/event/next", e.extNext)
-	mux.HandleFunc("GET /ping", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("pong")) })
-	return mux
+const (
+	pathNext      = "/2018-06-01/runtime/invocation/next"
+	pathInvoke    = "/2018-06-01/runtime/invocation/"
+	pathInitError = "/2018-06-01/runtime/init/error"
+	pathExtReg    = "/2020-01-01/extension/register"
+	pathExtNext   = "/2020-01-01/extension/event/next"
+)
+
+// route answers one Runtime API request; false closes the connection.
+func (e *env) route(rc *rapiConn, r *rapiRequest) bool {
+	switch {
+	case r.method == "GET" && r.path == pathNext:
+		return e.next(rc)
+	case r.method == "POST" && strings.HasPrefix(r.path, pathInvoke):
+		id, verb, ok := strings.Cut(r.path[len(pathInvoke):], "/")
+		if !ok || (verb != "response" && verb != "error") {
+			return rc.reply(404, `{"errorMessage":"not found","errorType":"NotFound"}`, false) == nil
+		}
+		c := e.current.Load()
+		if c == nil || c.inv.RequestID != id {
+			return rc.reply(400, `{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`, false) == nil
+		}
+		if verb == "response" {
+			return e.response(rc, c, r)
+		}
+		doc, errType := errorDoc(r.errorType, r.body)
+		if r.tooBig {
+			doc, errType = errorDoc(r.errorType, nil)
+		}
+		c.finish(doc, true, errType)
+		return rc.reply(202, `{"status":"OK"}`, false) == nil
+	case r.method == "POST" && r.path == pathInitError:
+		doc, _ := errorDoc(r.errorType, r.body)
+		e.initErr.Store(&doc)
+		return rc.reply(202, `{"status":"OK"}`, false) == nil
+	case r.method == "POST" && r.path == pathExtReg:
+		body := `{"functionName":` + strconv.Quote(e.fn.Name) + `,"functionVersion":` + strconv.Quote(e.fn.Version) + `,"handler":` + strconv.Quote(e.fn.Handler) + `}`
+		return rc.replyHeaders(200, []string{"Lambda-Extension-Identifier", e.id}, body, false) == nil
+	case r.method == "GET" && r.path == pathExtNext:
+		// Extensions wait here until the environment shuts down.
+		<-e.dying
+		return false
+	case r.method == "GET" && r.path == "/ping":
+		return rc.reply(200, `"pong"`, false) == nil
+	}
+	return rc.reply(404, `{"errorMessage":"not found","errorType":"NotFound"}`, false) == nil
 }
 
-func rapiError(w http.ResponseWriter, status int, errType, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"errorMessage":%q,"errorType":%q}`, msg, errType)
-}
-
-func accepted(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusAccepted)
-	w.Write([]byte(`{"status":"OK"}`))
-}
-
-func (e *env) next(w http.ResponseWriter, r *http.Request) {
+func (e *env) next(rc *rapiConn) bool {
 	select {
 	case <-e.ready:
 	default:
@@ -111,93 +137,68 @@ func (e *env) next(w http.ResponseWriter, r *http.Request) {
 	if c := e.current.Load(); c != nil {
 		c.finish([]byte("null"), false, "")
 	}
-	var c *call
-	select {
-	case c = <-e.calls:
-	case <-e.dying:
-		return
-	case <-r.Context().Done():
-		return
+	e.mu.Lock()
+	c := e.pending
+	e.pending = nil
+	if c == nil {
+		e.parked = rc
 	}
+	e.mu.Unlock()
+	if c != nil {
+		e.deliver(rc, c)
+	}
+	// Either way the connection goes back to reading: the event is written
+	// by whoever completes the hand-off.
+	return true
+}
+
+// unpark forgets a runtime connection that closed while waiting.
+func (e *env) unpark(rc *rapiConn) {
+	e.mu.Lock()
+	if e.parked == rc {
+		e.parked = nil
+	}
+	e.mu.Unlock()
+}
+
+// deliver starts an invocation on a runtime parked in GET next.
+func (e *env) deliver(rc *rapiConn, c *call) {
 	c.started = time.Now()
 	c.deadline = c.started.Add(c.timeout)
-	e.logf("START RequestId: %s Version: %s", c.inv.RequestID, e.fn.Version)
 	e.current.Store(c)
+	e.logStart(c.inv.RequestID)
+	if err := rc.deliver(c); err != nil {
+		c.deliverErr = err
+	}
 	close(c.delivered)
-	h := w.Header()
-	h["Lambda-Runtime-Aws-Request-Id"] = []string{c.inv.RequestID}
-	h["Lambda-Runtime-Deadline-Ms"] = []string{strconv.FormatInt(c.deadline.UnixMilli(), 10)}
-	h["Lambda-Runtime-Invoked-Function-Arn"] = []string{c.inv.InvokedARN}
-	h["Lambda-Runtime-Trace-Id"] = []string{c.inv.TraceID}
-	if c.inv.ClientContext != "" {
-		h["Lambda-Runtime-Client-Context"] = []string{c.inv.ClientContext}
-	}
-	if c.inv.CognitoIdentity != "" {
-		h["Lambda-Runtime-Cognito-Identity"] = []string{c.inv.CognitoIdentity}
-	}
-	h["Content-Type"] = []string{"application/json"}
-	h["Content-Length"] = []string{strconv.Itoa(len(c.inv.Payload))}
-	w.WriteHeader(http.StatusOK)
-	w.Write(c.inv.Payload)
 }
 
-// callFor finds the in-flight call a runtime names in its URL.
-func (e *env) callFor(w http.ResponseWriter, r *http.Request) *call {
-	c := e.current.Load()
-	if c == nil || c.inv.RequestID != r.PathValue("id") {
-		rapiError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
-		return nil
-	}
-	return c
-}
-
-// readBody reads at most MaxResponseSize bytes; chunked bodies with
-// trailers (aws-lambda-go declares them) are handled by net/http.
-func readBody(r *http.Request) ([]byte, bool, error) {
-	var buf bytes.Buffer
-	if r.ContentLength > 0 && r.ContentLength <= MaxResponseSize {
-		buf.Grow(int(r.ContentLength))
-	}
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, MaxResponseSize+1))
-	if err != nil {
-		return nil, false, err
-	}
-	return buf.Bytes(), n > MaxResponseSize, nil
-}
-
-func (e *env) response(w http.ResponseWriter, r *http.Request) {
-	c := e.callFor(w, r)
-	if c == nil {
-		return
-	}
-	body, tooBig, err := readBody(r)
-	if err != nil {
-		rapiError(w, http.StatusBadRequest, "InvalidPayload", err.Error())
-		return
-	}
-	if tooBig {
-		// Lambda resets the environment after an oversized response.
-		defer e.die()
+func (e *env) response(rc *rapiConn, c *call, r *rapiRequest) bool {
+	if r.tooBig {
 		c.finish(errorBody(ErrTypeResponseTooLarge, "Response payload size exceeded maximum allowed payload size (%d bytes).", MaxResponseSize), true, ErrTypeResponseTooLarge)
-		rapiError(w, http.StatusRequestEntityTooLarge, ErrTypeResponseTooLarge, "Payload Too Large")
-		return
+		rc.reply(413, `{"errorMessage":"Payload Too Large","errorType":"`+ErrTypeResponseTooLarge+`"}`, true)
+		// Lambda resets the environment after an oversized response.
+		e.die()
+		return false
 	}
+	body := r.body
 	if len(body) == 0 {
 		body = []byte("null")
 	}
 	c.finish(body, false, "")
-	accepted(w)
+	return rc.reply(202, `{"status":"OK"}`, false) == nil
 }
 
 // errorDoc turns what a runtime posted as an error into the document the
 // caller gets: the runtime's JSON as is (Node says "trace", Python and Go
 // "stackTrace"), or a wrapped message when the body is not an object.
-func errorDoc(r *http.Request, body []byte) ([]byte, string) {
-	errType := r.Header.Get("Lambda-Runtime-Function-Error-Type")
+func errorDoc(headerType string, body []byte) ([]byte, string) {
+	errType := headerType
 	var doc struct {
 		ErrorType string `json:"errorType"`
 	}
-	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &doc) == nil && bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &doc) == nil {
 		if doc.ErrorType != "" {
 			errType = doc.ErrorType
 		}
@@ -206,44 +207,7 @@ func errorDoc(r *http.Request, body []byte) ([]byte, string) {
 	if errType == "" {
 		errType = ErrTypeUnknown
 	}
-	return errorBody(errType, "%s", strings.TrimSpace(string(body))), errType
-}
-
-func (e *env) fnError(w http.ResponseWriter, r *http.Request) {
-	c := e.callFor(w, r)
-	if c == nil {
-		return
-	}
-	body, tooBig, err := readBody(r)
-	if err != nil || tooBig {
-		body = nil
-	}
-	doc, errType := errorDoc(r, body)
-	c.finish(doc, true, errType)
-	accepted(w)
-}
-
-func (e *env) initError(w http.ResponseWriter, r *http.Request) {
-	body, _, err := readBody(r)
-	if err != nil {
-		body = nil
-	}
-	doc, _ := errorDoc(r, body)
-	e.initErr.Store(&doc)
-	accepted(w)
-}
-
-func (e *env) extRegister(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Lambda-Extension-Identifier", e.id)
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"functionName":%q,"functionVersion":%q,"handler":%q}`, e.fn.Name, e.fn.Version, e.fn.Handler)
-}
-
-func (e *env) extNext(w http.ResponseWriter, r *http.Request) {
-	select {
-	case <-e.dying:
-	case <-r.Context().Done():
-	}
+	return errorBody(errType, "%s", string(trimmed)), errType
 }
 
 // log writes one record to the function's log and, during an invocation
@@ -255,6 +219,27 @@ func (e *env) log(t time.Time, line []byte) {
 		e.tail.write(line)
 	}
 	e.tailMu.Unlock()
+}
+
+func (e *env) logStart(requestID string) {
+	line := make([]byte, 0, 96)
+	line = append(line, "START RequestId: "...)
+	line = append(line, requestID...)
+	line = append(line, " Version: "...)
+	line = append(line, e.fn.Version...)
+	e.log(time.Now(), line)
+}
+
+// appendMillis renders d in milliseconds with two decimals (12.34).
+func appendMillis(b []byte, d time.Duration) []byte {
+	us := d.Microseconds()
+	b = strconv.AppendInt(b, us/1000, 10)
+	b = append(b, '.')
+	cent := (us % 1000) / 10
+	if cent < 10 {
+		b = append(b, '0')
+	}
+	return strconv.AppendInt(b, cent, 10)
 }
 
 func (e *env) logf(format string, args ...any) {
@@ -269,7 +254,16 @@ func (e *env) die() {
 		if e.proc != nil {
 			e.proc.Kill()
 		}
-		e.srv.Close()
+		if e.ln != nil {
+			e.ln.Close()
+		}
+		e.mu.Lock()
+		rc := e.parked
+		e.parked = nil
+		e.mu.Unlock()
+		if rc != nil {
+			rc.c.Close()
+		}
 	})
 }
 
@@ -313,7 +307,7 @@ func (e *env) invoke(ctx context.Context, inv *Invocation, cold bool, initTimeou
 	if c.started.IsZero() {
 		// Never delivered (the runtime died or hung in init): Lambda still
 		// brackets the failure with START/END/REPORT.
-		e.logf("START RequestId: %s Version: %s", inv.RequestID, e.fn.Version)
+		e.logStart(inv.RequestID)
 		c.started = begin
 	}
 	end := c.completed
@@ -322,17 +316,32 @@ func (e *env) invoke(ctx context.Context, inv *Invocation, cold bool, initTimeou
 	}
 	res.Duration = end.Sub(c.started)
 	res.MaxMemoryMB = e.maxMemoryMB(end)
-	e.logf("END RequestId: %s", inv.RequestID)
+	now := time.Now()
+	line := make([]byte, 0, 192)
+	line = append(append(line, "END RequestId: "...), inv.RequestID...)
+	e.log(now, line)
+	// The REPORT line, formatted by hand: it is written on every invoke.
 	billed := res.Duration.Milliseconds()
 	if res.Duration%time.Millisecond != 0 || billed == 0 {
 		billed++
 	}
-	report := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t",
-		inv.RequestID, float64(res.Duration.Microseconds())/1000, billed, e.fn.MemoryMB, res.MaxMemoryMB)
+	line = append(line[:0], "REPORT RequestId: "...)
+	line = append(line, inv.RequestID...)
+	line = append(line, "\tDuration: "...)
+	line = appendMillis(line, res.Duration)
+	line = append(line, " ms\tBilled Duration: "...)
+	line = strconv.AppendInt(line, billed, 10)
+	line = append(line, " ms\tMemory Size: "...)
+	line = strconv.AppendInt(line, int64(e.fn.MemoryMB), 10)
+	line = append(line, " MB\tMax Memory Used: "...)
+	line = strconv.AppendInt(line, int64(res.MaxMemoryMB), 10)
+	line = append(line, " MB\t"...)
 	if res.InitDuration > 0 {
-		report += fmt.Sprintf("Init Duration: %.2f ms\t", float64(res.InitDuration.Microseconds())/1000)
+		line = append(line, "Init Duration: "...)
+		line = appendMillis(line, res.InitDuration)
+		line = append(line, " ms\t"...)
 	}
-	e.logf("%s", report)
+	e.log(now, line)
 	if inv.Tail {
 		e.tailMu.Lock()
 		res.LogTail = e.tail.bytes()
@@ -345,28 +354,63 @@ func (e *env) invoke(ctx context.Context, inv *Invocation, cold bool, initTimeou
 func (e *env) run(ctx context.Context, c *call, cold bool, initTimeout time.Duration) Result {
 	id := c.inv.RequestID
 	// Phase 1: hand the event over. A warm environment is normally already
-	// blocked in GET next; a cold one gets the init limit on top.
+	// parked in GET next; a cold one gets the init limit on top.
+	e.mu.Lock()
+	rc := e.parked
+	e.parked = nil
+	if rc == nil {
+		e.pending = c
+	}
+	e.mu.Unlock()
+	if rc != nil {
+		e.deliver(rc, c)
+	}
 	wait := e.fn.Timeout
 	if cold {
 		wait = initTimeout + e.fn.Timeout
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
+	withdraw := func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.pending == c {
+			e.pending = nil
+			return true
+		}
+		return false
+	}
 	select {
-	case e.calls <- c:
-		<-c.delivered
+	case <-c.delivered:
 	case <-e.proc.Done():
+		if withdraw() {
+			if !cold {
+				// A warm environment that died between invocations never saw
+				// this event: the caller retries on a fresh one.
+				return Result{undelivered: true}
+			}
+			return e.exited(id)
+		}
+		<-c.delivered
+	case <-timer.C:
+		if withdraw() {
+			e.die()
+			return e.timedOut(id, e.fn.Timeout)
+		}
+		<-c.delivered
+	case <-ctx.Done():
+		if withdraw() {
+			e.die()
+			return e.exited(id)
+		}
+		<-c.delivered
+	}
+	if c.deliverErr != nil {
+		// The runtime hung up while parked.
+		e.die()
 		if !cold {
-			// A warm environment that died between invocations never saw
-			// this event: the caller retries on a fresh one.
 			return Result{undelivered: true}
 		}
-		return e.exited(id)
-	case <-timer.C:
-		e.die()
-		return e.timedOut(id, e.fn.Timeout)
-	case <-ctx.Done():
-		e.die()
 		return e.exited(id)
 	}
 	// Phase 2: the function runs until its deadline.

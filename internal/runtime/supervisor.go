@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -294,11 +293,9 @@ func (s *Supervisor) start(fn *Function) (*env, error) {
 		ln:      ln,
 		created: now,
 		stream:  fmt.Sprintf("%s/[%s]%s", now.UTC().Format("2006/01/02"), fn.Version, newID()),
-		calls:   make(chan *call),
 		ready:   make(chan struct{}),
 		dying:   make(chan struct{}),
 	}
-	e.srv = &http.Server{Handler: e.handler(), ReadHeaderTimeout: 10 * time.Second}
 	out, w, err := newOutput(func(line []byte) { e.log(time.Now(), line) })
 	if err != nil {
 		ln.Close()
@@ -325,7 +322,7 @@ func (s *Supervisor) start(fn *Function) (*env, error) {
 		return nil, err
 	}
 	e.proc = proc
-	go e.srv.Serve(ln)
+	go e.serveRuntimeAPI()
 	go func() {
 		<-proc.Done()
 		e.die()
@@ -337,9 +334,8 @@ func (s *Supervisor) start(fn *Function) (*env, error) {
 // (missing or non-executable bootstrap): its one invocation reports
 // Runtime.InvalidEntrypoint.
 func (s *Supervisor) failedEnv(fn *Function, cause error) *env {
-	e := &env{fn: fn, sup: s, dying: make(chan struct{}), ready: make(chan struct{}), calls: make(chan *call)}
+	e := &env{fn: fn, sup: s, dying: make(chan struct{}), ready: make(chan struct{})}
 	e.proc = &deadProcess{err: cause}
-	e.srv = &http.Server{}
 	e.out = &output{eof: true}
 	return e
 }

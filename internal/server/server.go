@@ -187,8 +187,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /_gatehouse/code/{hash}", s.fns.ServeCode)
 	if os.Getenv("GATEHOUSE_PPROF") == "1" {
 		// Profiling is opt-in: it exposes internals to anyone who can connect.
-		mux.HandleFunc("/_gatehouse/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/_gatehouse/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
