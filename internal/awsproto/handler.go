@@ -71,22 +71,23 @@ func NewRequestID() string {
 }
 
 // Handle wraps h with the API's default body limit.
-func (a *API) Handle(h HandlerFunc) http.Handler { return a.HandleLimit(a.MaxBody, h) }
+func (a *API) Handle(h HandlerFunc) http.Handler { return a.HandleLimit(a.MaxBody, a.TooLarge, h) }
 
-// HandleLimit wraps h with a specific body limit.
-func (a *API) HandleLimit(limit int64, h HandlerFunc) http.Handler {
+// HandleLimit wraps h with a specific body limit and the error a body
+// over it gets (operations word this differently).
+func (a *API) HandleLimit(limit int64, tooLarge *Error, h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
 		req := &Request{Request: hr, ID: NewRequestID()}
 		w.Header()["X-Amzn-Requestid"] = []string{req.ID}
-		if err := a.serve(w, req, limit, h); err != nil {
+		if err := a.serve(w, req, limit, tooLarge, h); err != nil {
 			a.WriteError(w, req, err)
 		}
 	})
 }
 
-func (a *API) serve(w http.ResponseWriter, req *Request, limit int64, h HandlerFunc) error {
+func (a *API) serve(w http.ResponseWriter, req *Request, limit int64, tooLarge *Error, h HandlerFunc) error {
 	if req.ContentLength > limit {
-		return a.TooLarge
+		return tooLarge
 	}
 	if req.ContentLength >= 0 {
 		// The usual case: read exactly the declared length in one buffer.
@@ -101,7 +102,7 @@ func (a *API) serve(w http.ResponseWriter, req *Request, limit int64, h HandlerF
 			return Errorf(http.StatusBadRequest, "SerializationException", "could not read request body").Wrap(err)
 		}
 		if n > limit {
-			return a.TooLarge
+			return tooLarge
 		}
 		req.Body = buf.Bytes()
 	}

@@ -17,8 +17,10 @@ const (
 
 // Mount registers the Lambda REST API on mux behind api's signature check.
 func (s *Service) Mount(mux *http.ServeMux, api *awsproto.API) {
+	controlTooLarge := awsproto.Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request must be smaller than %d bytes for the CreateFunction operation", maxControlBody)
+	invokeTooLarge := awsproto.Errorf(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request must be smaller than %d bytes for the InvokeFunction operation", MaxSyncPayload)
 	h := func(pattern string, fn awsproto.HandlerFunc) {
-		mux.Handle(pattern, api.HandleLimit(maxControlBody, fn))
+		mux.Handle(pattern, api.HandleLimit(maxControlBody, controlTooLarge, fn))
 	}
 	h("POST /2015-03-31/functions", s.httpCreate)
 	h("GET /2015-03-31/functions", s.httpList)
@@ -39,7 +41,7 @@ func (s *Service) Mount(mux *http.ServeMux, api *awsproto.API) {
 	h("GET /2019-09-30/functions/{name}/concurrency", s.httpGetConcurrency)
 	h("GET /2016-08-19/account-settings", s.httpAccountSettings)
 	h("GET /2016-08-19/account-settings/{$}", s.httpAccountSettings)
-	mux.Handle("POST /2015-03-31/functions/{name}/invocations", api.HandleLimit(maxInvokeBody, s.httpInvoke))
+	mux.Handle("POST /2015-03-31/functions/{name}/invocations", api.HandleLimit(maxInvokeBody, invokeTooLarge, s.httpInvoke))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {

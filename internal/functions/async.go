@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/awsproto"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -174,10 +175,15 @@ func (q *asyncQueue) handle(m store.Message) {
 			backoff = 5 * time.Minute
 		}
 		settle = q.s.st.Retry(ctx, m, now.Add(backoff))
-	case err != nil:
+	case err != nil && isClientError(err):
 		// The function is gone or the event can never run: drop it.
 		log.Warn("async event dropped", "err", err)
 		settle = q.s.st.Ack(ctx, m)
+	case err != nil:
+		// Our own failure (shutting down, storage): the event is not the
+		// problem, so it goes back to the queue.
+		log.Warn("async invoke failed; requeued", "err", err)
+		settle = q.s.st.Retry(ctx, m, now.Add(time.Second))
 	case out.FunctionError != "" && ev.Failures < q.opts.MaxRetries:
 		ev.Failures++
 		delay := q.opts.RetryDelay << (ev.Failures - 1)
@@ -199,6 +205,12 @@ func (q *asyncQueue) handle(m store.Message) {
 	if settle != nil && !errors.Is(settle, store.ErrLeaseLost) {
 		log.Error("settle async event", "err", settle)
 	}
+}
+
+// isClientError reports an error that says the event itself cannot run.
+func isClientError(err error) bool {
+	e, ok := awsproto.AsError(err)
+	return ok && e.Status >= 400 && e.Status < 500
 }
 
 func isThrottle(err error) bool { return errorCode(err) == "TooManyRequestsException" }
