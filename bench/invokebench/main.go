@@ -163,15 +163,6 @@ func run() error {
 		fmt.Printf("| %s | %s | %s |\n", f.runtime, ms(pct(ds, 50)), ms(pct(ds, 99)))
 	}
 
-	if os.Getenv("GATEHOUSE_PPROF") == "1" {
-		go func() {
-			resp, err := http.Get(b.url + "/debug/pprof/profile?seconds=4")
-			if err == nil {
-				data, _ := io.ReadAll(resp.Body)
-				os.WriteFile("/tmp/gatehouse.pprof", data, 0o644)
-			}
-		}()
-	}
 	fmt.Println("\n| throughput (trivial function) | concurrency 1 | concurrency 8 |")
 	fmt.Println("|---|---|---|")
 	for _, f := range fns {
@@ -248,6 +239,16 @@ func (b *bench) invoke(name string, payload []byte) error {
 // keep-alive connection, so the load generator spends its CPU on the
 // wire, not on an HTTP client, and gatehouse gets the two cores' rest.
 func (b *bench) throughput(name string, conc int) float64 {
+	if os.Getenv("GATEHOUSE_PPROF") == "1" && conc == 8 {
+		// Profile the server during the concurrent run only.
+		go func() {
+			resp, err := http.Get(b.url + "/debug/pprof/profile?seconds=3")
+			if err == nil {
+				data, _ := io.ReadAll(resp.Body)
+				os.WriteFile("/tmp/gatehouse.pprof", data, 0o644)
+			}
+		}()
+	}
 	body := []byte(`{"n":1}`)
 	req, _ := http.NewRequest("POST", b.url+"/2015-03-31/functions/"+name+"/invocations", bytes.NewReader(body))
 	if err := b.signer.Sign(req, body); err != nil {
