@@ -37,7 +37,7 @@ func DetectCgroups() (CgroupManager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read /proc/self/cgroup: %w", err)
 	}
-	var v1Path, v2Path string
+	var v1Path, v1Pids, v2Path string
 	sc := bufio.NewScanner(strings.NewReader(string(self)))
 	for sc.Scan() {
 		parts := strings.SplitN(sc.Text(), ":", 3)
@@ -48,8 +48,11 @@ func DetectCgroups() (CgroupManager, error) {
 			v2Path = parts[2]
 		}
 		for _, c := range strings.Split(parts[1], ",") {
-			if c == "memory" {
+			switch c {
+			case "memory":
 				v1Path = parts[2]
+			case "pids":
+				v1Pids = parts[2]
 			}
 		}
 	}
@@ -57,6 +60,9 @@ func DetectCgroups() (CgroupManager, error) {
 	if v1Path != "" {
 		m, err := newV1("/sys/fs/cgroup/memory", v1Path)
 		if err == nil {
+			if v1Pids != "" {
+				m.withPids("/sys/fs/cgroup/pids", v1Pids)
+			}
 			return m, nil
 		}
 		reasons = append(reasons, "v1: "+err.Error())
@@ -105,8 +111,21 @@ func killMembers(procs string) {
 	}
 }
 
-// v1: a parent directory under our own memory cgroup, one child each.
-type v1Manager struct{ base string }
+// MaxProcesses is Lambda's limit on processes and threads in one
+// execution environment; it also stops a fork bomb in a function.
+const MaxProcesses = 1024
+
+// v1: a parent directory under our own memory cgroup, one child each, and
+// the same under the pids hierarchy when it is mounted.
+type v1Manager struct{ base, pidsBase string }
+
+func (m *v1Manager) withPids(mount, self string) {
+	base := filepath.Join(mount, self, fmt.Sprintf("gatehouse-%d", os.Getpid()))
+	if err := os.Mkdir(base, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return
+	}
+	m.pidsBase = base
+}
 
 func newV1(mount, self string) (*v1Manager, error) {
 	base := filepath.Join(mount, self, fmt.Sprintf("gatehouse-%d", os.Getpid()))
@@ -138,20 +157,47 @@ func (m *v1Manager) New(limit int64) (Cgroup, error) {
 	writeFile(filepath.Join(dir, "memory.swappiness"), "0")
 	// Charge what the process touched before it joined (exec, loader) here.
 	writeFile(filepath.Join(dir, "memory.move_charge_at_immigrate"), "3")
-	return &v1Cgroup{dir: dir}, nil
+	cg := &v1Cgroup{dir: dir}
+	if m.pidsBase != "" {
+		pids := filepath.Join(m.pidsBase, filepath.Base(dir))
+		if os.Mkdir(pids, 0o755) == nil {
+			if writeFile(filepath.Join(pids, "pids.max"), strconv.Itoa(MaxProcesses)) == nil {
+				cg.pids = pids
+			} else {
+				os.Remove(pids)
+			}
+		}
+	}
+	return cg, nil
 }
 
-type v1Cgroup struct{ dir string }
+type v1Cgroup struct{ dir, pids string }
 
 func (c *v1Cgroup) FD() (int, bool) { return 0, false }
 func (c *v1Cgroup) Add(pid int) error {
+	if c.pids != "" {
+		if err := writeFile(filepath.Join(c.pids, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
+			return err
+		}
+	}
 	return writeFile(filepath.Join(c.dir, "cgroup.procs"), strconv.Itoa(pid))
 }
 func (c *v1Cgroup) Peak() (int64, error) {
 	return readInt(filepath.Join(c.dir, "memory.max_usage_in_bytes"))
 }
-func (c *v1Cgroup) Kill()         { killMembers(filepath.Join(c.dir, "cgroup.procs")) }
-func (c *v1Cgroup) Remove() error { return os.Remove(c.dir) }
+func (c *v1Cgroup) Kill() {
+	killMembers(filepath.Join(c.dir, "cgroup.procs"))
+	if c.pids != "" {
+		killMembers(filepath.Join(c.pids, "cgroup.procs"))
+	}
+}
+
+func (c *v1Cgroup) Remove() error {
+	if c.pids != "" && os.Remove(c.pids) == nil {
+		c.pids = ""
+	}
+	return os.Remove(c.dir)
+}
 
 // v2: processes may only live in leaves, so the server moves itself into
 // a "server" leaf of its own cgroup before enabling the memory controller
@@ -180,6 +226,7 @@ func newV2(root, self string) (*v2Manager, error) {
 	if err := writeFile(filepath.Join(own, "cgroup.subtree_control"), "+memory"); err != nil {
 		return nil, fmt.Errorf("enable memory controller: %w", err)
 	}
+	writeFile(filepath.Join(own, "cgroup.subtree_control"), "+pids") // best effort
 	return &v2Manager{base: own}, nil
 }
 
@@ -196,6 +243,7 @@ func (m *v2Manager) New(limit int64) (Cgroup, error) {
 	}
 	writeFile(filepath.Join(dir, "memory.swap.max"), "0")
 	writeFile(filepath.Join(dir, "memory.oom.group"), "1")
+	writeFile(filepath.Join(dir, "pids.max"), strconv.Itoa(MaxProcesses))
 	fd, err := syscall.Open(dir, syscall.O_DIRECTORY|syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		os.Remove(dir)
@@ -232,5 +280,10 @@ func (c *v2Cgroup) Remove() error {
 	return os.Remove(c.dir)
 }
 
-// Close removes the per-server parent cgroup once its environments are gone.
-func (m *v1Manager) Close() error { return os.Remove(m.base) }
+// Close removes the per-server parent cgroups once their environments are gone.
+func (m *v1Manager) Close() error {
+	if m.pidsBase != "" {
+		os.Remove(m.pidsBase)
+	}
+	return os.Remove(m.base)
+}

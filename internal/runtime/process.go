@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	goruntime "runtime"
 	"errors"
 	"fmt"
 	"os"
@@ -71,27 +72,74 @@ func (l *LocalLauncher) Start(c Command) (Process, error) {
 			cmd.SysProcAttr.CgroupFD = fd
 		}
 	}
-	if err := cmd.Start(); err != nil {
+	joinAfterStart := cg != nil
+	if _, ok := cgFD(cg); ok {
+		joinAfterStart = false
+	}
+	if joinAfterStart {
+		// cgroup v1 cannot place a child at clone time. The child is traced
+		// so that it stops right after exec, before running a single
+		// instruction of the runtime; it joins its cgroups, then goes on.
+		// Otherwise what it forks in its first microseconds (a shell
+		// script's children) would escape the memory and process limits.
+		if err := startStopped(cmd, cg); err != nil {
+			cg.Remove()
+			return nil, err
+		}
+	} else if err := cmd.Start(); err != nil {
 		if cg != nil {
 			cg.Remove()
 		}
 		return nil, err
 	}
 	p := &localProcess{cmd: cmd, cg: cg, done: make(chan struct{})}
-	if cg != nil {
-		if _, ok := cg.FD(); !ok {
-			// cgroup v1 cannot place a child at clone time; move it now,
-			// before it has run more than its first instructions.
-			if err := cg.Add(cmd.Process.Pid); err != nil {
-				p.Kill()
-				cmd.Wait()
-				cg.Remove()
-				return nil, fmt.Errorf("join memory cgroup: %w", err)
-			}
-		}
-	}
 	go p.wait()
 	return p, nil
+}
+
+func cgFD(cg Cgroup) (int, bool) {
+	if cg == nil {
+		return 0, false
+	}
+	return cg.FD()
+}
+
+// startStopped starts cmd under ptrace, moves it into cg while it is
+// stopped at its exec, and lets it run. ptrace requests must come from the
+// thread that started the child, hence the locked OS thread.
+func startStopped(cmd *exec.Cmd, cg Cgroup) error {
+	goruntime.LockOSThread()
+	defer goruntime.UnlockOSThread()
+	cmd.SysProcAttr.Ptrace = true
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	pid := cmd.Process.Pid
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(pid, &ws, syscall.WALL, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			cmd.Process.Kill()
+			return fmt.Errorf("wait for exec stop: %w", err)
+		}
+		break
+	}
+	if !ws.Stopped() {
+		return fmt.Errorf("process did not stop at exec: %v", ws)
+	}
+	joinErr := cg.Add(pid)
+	if err := syscall.PtraceDetach(pid); err != nil && joinErr == nil {
+		joinErr = fmt.Errorf("detach: %w", err)
+	}
+	if joinErr != nil {
+		syscall.Kill(pid, syscall.SIGKILL)
+		cmd.Wait()
+		return fmt.Errorf("join cgroup: %w", joinErr)
+	}
+	return nil
 }
 
 type localProcess struct {

@@ -477,3 +477,32 @@ func TestMemoryLimit(t *testing.T) {
 		t.Fatalf("300 MB under a 128 MB limit: %+v %s", res, res.Payload)
 	}
 }
+
+func TestForkBombIsContained(t *testing.T) {
+	t.Parallel()
+	cg, err := DetectCgroups()
+	if err != nil {
+		t.Skipf("cgroups unavailable: %v", err)
+	}
+	if m, ok := cg.(*v1Manager); ok && m.pidsBase == "" {
+		t.Skip("no pids cgroup on this host")
+	}
+	s := newSup(t, Options{Launcher: &LocalLauncher{Cgroups: cg}})
+	fn := goFunction("bomb", nil)
+	// A shell bootstrap that tries to start far more processes than the
+	// limit allows, reporting progress every hundred.
+	fn.TaskRoot = writeScript(t, `n=0
+while [ $n -lt 3000 ]; do sleep 30 & n=$((n+1)); [ $((n % 100)) -eq 0 ] && echo "started $n"; done
+echo "started all $n"
+`)
+	fn.Timeout = 20 * time.Second
+	fn.MemoryMB = 4096 // so that the process limit, not memory, stops it
+	res := invoke(t, s, fn, `{}`)
+	tail := string(res.LogTail)
+	if !res.FunctionError || strings.Contains(tail, "started all") || !strings.Contains(tail, "Cannot fork") {
+		t.Fatalf("the bomb was not stopped by the process limit: %s\n%s", res.Payload, tail)
+	}
+	if strings.Contains(tail, fmt.Sprintf("started %d\n", (MaxProcesses/100+1)*100)) {
+		t.Fatalf("more than %d processes started:\n%s", MaxProcesses, tail)
+	}
+}
