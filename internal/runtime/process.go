@@ -1,11 +1,11 @@
 package runtime
 
 import (
-	goruntime "runtime"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	goruntime "runtime"
 	"sync"
 	"syscall"
 	"time"
