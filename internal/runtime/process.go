@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Command describes a process to start.
@@ -47,6 +49,21 @@ type Launcher interface {
 // and, when the host allows, its own memory cgroup.
 type LocalLauncher struct {
 	Cgroups CgroupManager // nil: no memory limits
+
+	traceOnce sync.Once
+	traceable bool
+}
+
+// traceOK reports whether this host lets us trace our own children (a
+// seccomp profile or Yama may forbid it); without it, limits are applied
+// just after start instead.
+func (l *LocalLauncher) traceOK() bool {
+	l.traceOnce.Do(func() {
+		cmd := exec.Command("true")
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+		l.traceable = startStopped(cmd, nil) == nil && cmd.Wait() == nil
+	})
+	return l.traceable
 }
 
 // Start implements Launcher.
@@ -72,25 +89,35 @@ func (l *LocalLauncher) Start(c Command) (Process, error) {
 			cmd.SysProcAttr.CgroupFD = fd
 		}
 	}
-	joinAfterStart := cg != nil
-	if _, ok := cgFD(cg); ok {
-		joinAfterStart = false
-	}
-	if joinAfterStart {
-		// cgroup v1 cannot place a child at clone time. The child is traced
-		// so that it stops right after exec, before running a single
-		// instruction of the runtime; it joins its cgroups, then goes on.
+	if _, placed := cgFD(cg); !placed && l.traceOK() {
+		// cgroup v1 cannot place a child at clone time, and rlimits cannot
+		// be set before exec from Go. The child is traced so that it stops
+		// right after exec, before running a single instruction of the
+		// runtime; it gets its limits and joins its cgroups, then goes on.
 		// Otherwise what it forks in its first microseconds (a shell
 		// script's children) would escape the memory and process limits.
 		if err := startStopped(cmd, cg); err != nil {
-			cg.Remove()
+			if cg != nil {
+				cg.Remove()
+			}
 			return nil, err
 		}
-	} else if err := cmd.Start(); err != nil {
-		if cg != nil {
-			cg.Remove()
+	} else {
+		if err := cmd.Start(); err != nil {
+			if cg != nil {
+				cg.Remove()
+			}
+			return nil, err
 		}
-		return nil, err
+		setLimits(cmd.Process.Pid)
+		if cg != nil && !placed {
+			if err := cg.Add(cmd.Process.Pid); err != nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+				cg.Remove()
+				return nil, fmt.Errorf("join cgroup: %w", err)
+			}
+		}
 	}
 	p := &localProcess{cmd: cmd, cg: cg, done: make(chan struct{})}
 	go p.wait()
@@ -130,7 +157,11 @@ func startStopped(cmd *exec.Cmd, cg Cgroup) error {
 	if !ws.Stopped() {
 		return fmt.Errorf("process did not stop at exec: %v", ws)
 	}
-	joinErr := cg.Add(pid)
+	setLimits(pid) // while it is stopped, so the limits hold from its start
+	var joinErr error
+	if cg != nil {
+		joinErr = cg.Add(pid)
+	}
 	if err := syscall.PtraceDetach(pid); err != nil && joinErr == nil {
 		joinErr = fmt.Errorf("detach: %w", err)
 	}
@@ -140,6 +171,13 @@ func startStopped(cmd *exec.Cmd, cg Cgroup) error {
 		return fmt.Errorf("join cgroup: %w", joinErr)
 	}
 	return nil
+}
+
+// setLimits applies Lambda's per-environment quotas: 1,024 open files,
+// and no core dumps of customer memory onto the host's disk.
+func setLimits(pid int) {
+	unix.Prlimit(pid, unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: 1024, Max: 1024}, nil)
+	unix.Prlimit(pid, unix.RLIMIT_CORE, &unix.Rlimit{}, nil)
 }
 
 type localProcess struct {

@@ -506,3 +506,14 @@ echo "started all $n"
 		t.Fatalf("more than %d processes started:\n%s", MaxProcesses, tail)
 	}
 }
+
+func TestEnvironmentLimits(t *testing.T) {
+	t.Parallel()
+	s := newSup(t, Options{})
+	fn := goFunction("limits", nil)
+	fn.TaskRoot = writeScript(t, `echo "nofile $(ulimit -n) core $(ulimit -c)"; exit 1`+"\n")
+	res := invoke(t, s, fn, `{}`)
+	if !strings.Contains(string(res.LogTail), "nofile 1024 core 0") {
+		t.Fatalf("limits inside the environment:\n%s", res.LogTail)
+	}
+}
