@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse/gatehouse/internal/awsproto"
 	"github.com/gatehouse/gatehouse/internal/credentials"
 )
@@ -148,8 +149,24 @@ func run() error {
 		fmt.Printf("| %s | %s | %s |\n", f.runtime, ms(pct(ds, 50)), ms(pct(ds, 90)))
 	}
 
+	// The baseline: the same Go handler called in-process through
+	// aws-lambda-go's own handler wrapper (decode, call, encode).
+	direct := lambda.NewHandler(func(ctx context.Context, e struct {
+		N int `json:"n"`
+	}) (map[string]any, error) {
+		return map[string]any{"ok": true, "n": e.N}, nil
+	})
+	var dd []time.Duration
+	for i := 0; i < *warm; i++ {
+		start := time.Now()
+		if _, err := direct.Invoke(context.Background(), []byte(`{"n":1}`)); err != nil {
+			return err
+		}
+		dd = append(dd, time.Since(start))
+	}
 	fmt.Println("\n| warm invoke through the Invoke API | p50 | p99 |")
 	fmt.Println("|---|---|---|")
+	fmt.Printf("| Go handler called in-process (baseline) | %s | %s |\n", ms(pct(dd, 50)), ms(pct(dd, 99)))
 	for _, f := range fns {
 		b.invoke(f.name, []byte(`{"n":1}`))
 		ds := make([]time.Duration, 0, *warm)

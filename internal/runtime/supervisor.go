@@ -362,6 +362,13 @@ func (s *Supervisor) environ(fn *Function, api, stream string) []string {
 	case "go":
 		m["AWS_EXECUTION_ENV"] = "AWS_Lambda_go1.x"
 	}
+	if f := family(fn.Runtime); (f == "provided" || f == "go") && fn.Env["GOMAXPROCS"] == "" && fn.MemoryMB < 1769 {
+		// Lambda gives a function one vCPU's worth of time per 1,769 MB.
+		// A Go runtime below that runs one thread of Go code, as it would
+		// under Lambda's CPU share, instead of contending with every
+		// other environment for all of this host's cores.
+		m["GOMAXPROCS"] = "1"
+	}
 	m["AWS_LAMBDA_RUNTIME_API"] = api
 	m["_HANDLER"] = fn.Handler
 	m["LAMBDA_TASK_ROOT"] = fn.TaskRoot
