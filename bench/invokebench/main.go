@@ -394,7 +394,12 @@ func pct(ds []time.Duration, p int) time.Duration {
 	return s[(len(s)-1)*p/100]
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+func ms(d time.Duration) string {
+	if d < time.Millisecond {
+		return fmt.Sprintf("%.3f ms", float64(d.Nanoseconds())/1e6)
+	}
+	return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000)
+}
 
 func rssMiB(pid int) float64 {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
