@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -170,11 +171,7 @@ func (q *asyncQueue) handle(m store.Message) {
 			settle = q.s.st.Ack(ctx, m)
 			break
 		}
-		backoff := time.Second << min(m.Attempts, 8)
-		if backoff > 5*time.Minute {
-			backoff = 5 * time.Minute
-		}
-		settle = q.s.st.Retry(ctx, m, now.Add(backoff))
+		settle = q.s.st.Retry(ctx, m, now.Add(throttleDelay(m.Attempts)))
 	case err != nil && isClientError(err):
 		// The function is gone or the event can never run: drop it.
 		log.Warn("async event dropped", "err", err)
@@ -205,6 +202,19 @@ func (q *asyncQueue) handle(m store.Message) {
 	if settle != nil && !errors.Is(settle, store.ErrLeaseLost) {
 		log.Error("settle async event", "err", settle)
 	}
+}
+
+// throttleDelay is how long a throttled event waits before another try.
+// Events throttled together must not stay in lockstep, or each round runs
+// one of them while the rest back off further: the delay grows only to a
+// few seconds and is jittered, so a backlog drains at the function's
+// concurrency.
+func throttleDelay(attempts int) time.Duration {
+	d := 250 * time.Millisecond << min(attempts, 5)
+	if d > 5*time.Second {
+		d = 5 * time.Second
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d)))
 }
 
 // isClientError reports an error that says the event itself cannot run.

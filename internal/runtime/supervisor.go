@@ -189,6 +189,12 @@ func (s *Supervisor) acquire(fn *Function) (*env, bool, error) {
 			}
 		}()
 	}
+	// Reserved concurrency caps invocations in flight, warm or cold: an
+	// idle environment does not make room beyond the reservation.
+	if fn.Concurrency >= 0 && p.busy >= fn.Concurrency {
+		s.mu.Unlock()
+		return nil, false, &ThrottleError{Reason: "ReservedFunctionConcurrentInvocationLimitExceeded"}
+	}
 	for len(p.idle) > 0 {
 		e := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
@@ -199,10 +205,6 @@ func (s *Supervisor) acquire(fn *Function) (*env, bool, error) {
 		}
 		p.active--
 		s.total--
-	}
-	if fn.Concurrency >= 0 && p.busy >= fn.Concurrency {
-		s.mu.Unlock()
-		return nil, false, &ThrottleError{Reason: "ReservedFunctionConcurrentInvocationLimitExceeded"}
 	}
 	if s.total >= s.opts.MaxEnvironments && !s.evictLocked() {
 		s.mu.Unlock()
