@@ -24,12 +24,29 @@ func (c *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.data, "data", envOr("GATEHOUSE_DATA", ".gatehouse"), "data dir whose credentials to use")
 }
 
-// splitName takes a leading positional NAME off args so flags may follow it.
-func splitName(args []string) (string, []string) {
+// namedCommand parses `CMD NAME [flags]` (NAME may also follow the flags)
+// and returns the name and a client for the server. define adds the
+// command's own flags before parsing.
+func namedCommand(cmd, what string, args []string, define func(*flag.FlagSet)) (string, *client, error) {
+	name := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return args[0], args[1:]
+		name, args = args[0], args[1:]
 	}
-	return "", args
+	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
+	var cf clientFlags
+	cf.register(fs)
+	if define != nil {
+		define(fs)
+	}
+	fs.Parse(args)
+	if name == "" {
+		name = fs.Arg(0)
+	}
+	if name == "" {
+		return "", nil, fmt.Errorf("%s: missing %s", cmd, what)
+	}
+	c, err := newClient(cf.endpoint, cf.data)
+	return name, c, err
 }
 
 type multiFlag []string
@@ -55,28 +72,24 @@ func functionsCmd(args []string) error {
 }
 
 func fnCreateOrUpdate(args []string, create bool) error {
-	name, args := splitName(args)
-	fs := flag.NewFlagSet("functions", flag.ExitOnError)
-	var cf clientFlags
-	cf.register(fs)
-	runtime := fs.String("runtime", "", "runtime, e.g. provided.al2023, nodejs20.x, python3.12")
-	handler := fs.String("handler", "", "handler, e.g. index.handler (provided: bootstrap)")
-	zipPath := fs.String("zip", "", "deployment package (.zip)")
-	dir := fs.String("dir", "", "directory to zip as the deployment package")
-	timeout := fs.Int("timeout", 0, "timeout in seconds (default 3)")
-	memory := fs.Int("memory", 0, "memory in MB (default 128)")
-	role := fs.String("role", "", "execution role ARN (recorded)")
-	desc := fs.String("description", "", "description")
+	var runtime, handler, zipPath, dir, role, desc *string
+	var timeout, memory *int
 	var env multiFlag
-	fs.Var(&env, "env", "KEY=VALUE environment variable (repeatable)")
-	fs.Parse(args)
-	if name == "" {
-		name = fs.Arg(0)
+	cmd := "functions update"
+	if create {
+		cmd = "functions create"
 	}
-	if name == "" {
-		return errors.New("functions: missing function NAME")
-	}
-	c, err := newClient(cf.endpoint, cf.data)
+	name, c, err := namedCommand(cmd, "function NAME", args, func(fs *flag.FlagSet) {
+		runtime = fs.String("runtime", "", "runtime, e.g. provided.al2023, nodejs20.x, python3.12")
+		handler = fs.String("handler", "", "handler, e.g. index.handler (provided: bootstrap)")
+		zipPath = fs.String("zip", "", "deployment package (.zip)")
+		dir = fs.String("dir", "", "directory to zip as the deployment package")
+		timeout = fs.Int("timeout", 0, "timeout in seconds (default 3)")
+		memory = fs.Int("memory", 0, "memory in MB (default 128)")
+		role = fs.String("role", "", "execution role ARN (recorded)")
+		desc = fs.String("description", "", "description")
+		fs.Var(&env, "env", "KEY=VALUE environment variable (repeatable)")
+	})
 	if err != nil {
 		return err
 	}
@@ -226,18 +239,7 @@ func fnList(args []string) error {
 }
 
 func fnDelete(args []string) error {
-	name, args := splitName(args)
-	fs := flag.NewFlagSet("delete", flag.ExitOnError)
-	var cf clientFlags
-	cf.register(fs)
-	fs.Parse(args)
-	if name == "" {
-		name = fs.Arg(0)
-	}
-	if name == "" {
-		return errors.New("functions delete: missing function NAME")
-	}
-	c, err := newClient(cf.endpoint, cf.data)
+	name, c, err := namedCommand("functions delete", "function NAME", args, nil)
 	if err != nil {
 		return err
 	}

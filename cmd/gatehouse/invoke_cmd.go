@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -16,19 +15,15 @@ import (
 // invokeCmd is the "test event" workflow: send an event, print the result
 // and the log tail.
 func invokeCmd(args []string) error {
-	name, args := splitName(args)
-	fs := flag.NewFlagSet("invoke", flag.ExitOnError)
-	var cf clientFlags
-	cf.register(fs)
-	payload := fs.String("payload", "{}", "event JSON, or @FILE to read it from a file (@- for stdin)")
-	event := fs.Bool("event", false, "invoke asynchronously (InvocationType Event)")
-	quiet := fs.Bool("quiet", false, "print only the result")
-	fs.Parse(args)
-	if name == "" {
-		name = fs.Arg(0)
-	}
-	if name == "" {
-		return errors.New("invoke: missing FUNCTION")
+	var payload *string
+	var event, quiet *bool
+	name, c, err := namedCommand("invoke", "FUNCTION", args, func(fs *flag.FlagSet) {
+		payload = fs.String("payload", "{}", "event JSON, or @FILE to read it from a file (@- for stdin)")
+		event = fs.Bool("event", false, "invoke asynchronously (InvocationType Event)")
+		quiet = fs.Bool("quiet", false, "print only the result")
+	})
+	if err != nil {
+		return err
 	}
 	body := []byte(*payload)
 	if strings.HasPrefix(*payload, "@") {
@@ -41,10 +36,6 @@ func invokeCmd(args []string) error {
 		if err != nil {
 			return err
 		}
-	}
-	c, err := newClient(cf.endpoint, cf.data)
-	if err != nil {
-		return err
 	}
 	h := http.Header{"X-Amz-Log-Type": {"Tail"}}
 	if *event {

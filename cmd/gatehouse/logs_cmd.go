@@ -15,20 +15,12 @@ import (
 // logsCmd prints a function's log group through the CloudWatch Logs API,
 // polling for new records with --follow.
 func logsCmd(args []string) error {
-	name, args := splitName(args)
-	fs := flag.NewFlagSet("logs", flag.ExitOnError)
-	var cf clientFlags
-	cf.register(fs)
-	follow := fs.Bool("follow", false, "keep printing new records")
-	since := fs.Duration("since", 10*time.Minute, "show records this recent")
-	fs.Parse(args)
-	if name == "" {
-		name = fs.Arg(0)
-	}
-	if name == "" {
-		return errors.New("logs: missing FUNCTION")
-	}
-	c, err := newClient(cf.endpoint, cf.data)
+	var follow *bool
+	var since *time.Duration
+	name, c, err := namedCommand("logs", "FUNCTION", args, func(fs *flag.FlagSet) {
+		follow = fs.Bool("follow", false, "keep printing new records")
+		since = fs.Duration("since", 10*time.Minute, "show records this recent")
+	})
 	if err != nil {
 		return err
 	}
