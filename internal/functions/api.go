@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -347,7 +348,9 @@ func (s *Service) httpInvoke(w http.ResponseWriter, r *awsproto.Request) error {
 	default:
 		return validationError("Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]", it)
 	}
-	out, err := s.Invoke(r.Context(), in)
+	// A caller that hangs up does not stop the function, as in Lambda: the
+	// invocation runs to its end (or its timeout) and the result is dropped.
+	out, err := s.Invoke(context.WithoutCancel(r.Context()), in)
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,9 @@ type Service struct {
 
 	mu    sync.RWMutex
 	cache map[string]*live
+	// gen counts forgets, so a resolve that read the store before a change
+	// does not put what it read back into the cache after the change.
+	gen uint64
 }
 
 // live is a function as the invoke path needs it, built once per revision.
@@ -141,6 +144,7 @@ func (s *Service) update(ctx context.Context, name string, fn func(*record) erro
 func (s *Service) forget(name string) {
 	s.mu.Lock()
 	delete(s.cache, name)
+	s.gen++
 	s.mu.Unlock()
 }
 
@@ -148,6 +152,7 @@ func (s *Service) forget(name string) {
 func (s *Service) resolve(ctx context.Context, name string) (*live, error) {
 	s.mu.RLock()
 	l := s.cache[name]
+	gen := s.gen
 	s.mu.RUnlock()
 	if l != nil {
 		return l, nil
@@ -195,7 +200,9 @@ func (s *Service) resolve(ctx context.Context, name string) (*live, error) {
 		Logs:        logSink{store: s.opts.Logs, group: "/aws/lambda/" + c.FunctionName},
 	}}
 	s.mu.Lock()
-	s.cache[name] = l
+	if s.gen == gen {
+		s.cache[name] = l
+	}
 	s.mu.Unlock()
 	return l, nil
 }

@@ -46,6 +46,7 @@ type Supervisor struct {
 
 	mu     sync.Mutex
 	pools  map[string]*pool
+	live   map[*env]struct{} // every started environment not yet dead
 	total  int
 	closed bool
 
@@ -77,7 +78,7 @@ func New(opts Options) (*Supervisor, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Supervisor{opts: opts, log: opts.Logger, pools: map[string]*pool{}, stop: make(chan struct{})}
+	s := &Supervisor{opts: opts, log: opts.Logger, pools: map[string]*pool{}, live: map[*env]struct{}{}, stop: make(chan struct{})}
 	if err := os.MkdirAll(opts.RuntimeDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -255,6 +256,11 @@ func (s *Supervisor) release(e *env) {
 		return // acquire already gave its slot back
 	}
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		e.die() // Close has taken the accounting over
+		return
+	}
 	p := s.pools[e.fn.Name]
 	current := p != nil && p.fn.Revision == e.fn.Revision
 	if current {
@@ -324,10 +330,16 @@ func (s *Supervisor) start(fn *Function) (*env, error) {
 		return nil, err
 	}
 	e.proc = proc
+	s.mu.Lock()
+	s.live[e] = struct{}{}
+	s.mu.Unlock()
 	go e.serveRuntimeAPI()
 	go func() {
 		<-proc.Done()
 		e.die()
+		s.mu.Lock()
+		delete(s.live, e)
+		s.mu.Unlock()
 	}()
 	return e, nil
 }
@@ -479,16 +491,26 @@ func (s *Supervisor) Close(ctx context.Context) {
 		}
 		break
 	}
+	// Whatever is still running now, busy or idle, is killed, and Close
+	// waits (briefly) for the process trees to be gone.
 	s.mu.Lock()
-	var all []*env
-	for name, p := range s.pools {
-		all = append(all, p.idle...)
-		delete(s.pools, name)
+	all := make([]*env, 0, len(s.live))
+	for e := range s.live {
+		all = append(all, e)
 	}
+	s.pools = map[string]*pool{}
 	s.total = 0
 	s.mu.Unlock()
 	for _, e := range all {
 		e.die()
+	}
+	deadline := time.After(5 * time.Second)
+	for _, e := range all {
+		select {
+		case <-e.proc.Done():
+		case <-deadline:
+			return
+		}
 	}
 }
 

@@ -517,3 +517,41 @@ func TestEnvironmentLimits(t *testing.T) {
 		t.Fatalf("limits inside the environment:\n%s", res.LogTail)
 	}
 }
+
+func TestCloseKillsBusyEnvironments(t *testing.T) {
+	t.Parallel()
+	s, err := New(Options{RuntimeDir: t.TempDir(), Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := goFunction("busy-at-close", nil)
+	fn.Timeout = 30 * time.Second
+	res := make(chan Result, 1)
+	go func() {
+		r, _ := s.Invoke(context.Background(), fn, &Invocation{RequestID: "x", Payload: []byte(`{"action":"fork"}`)})
+		res <- r
+	}()
+	first := <-res
+	var child int
+	json.Unmarshal(first.Payload, &child)
+	go func() {
+		r, _ := s.Invoke(context.Background(), fn, &Invocation{RequestID: "y", Payload: []byte(`{"action":"sleep","n":20000}`)})
+		res <- r
+	}()
+	time.Sleep(200 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	s.Close(ctx)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("Close took %v", took)
+	}
+	if r := <-res; !r.FunctionError {
+		t.Fatalf("the invocation cut off by Close reported success: %s", r.Payload)
+	}
+	if child > 0 && syscall.Kill(child, 0) == nil {
+		if st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child)); !bytes.Contains(st, []byte(") Z")) {
+			t.Fatalf("child %d of a busy environment outlived Close", child)
+		}
+	}
+}
