@@ -549,9 +549,18 @@ func TestCloseKillsBusyEnvironments(t *testing.T) {
 	if r := <-res; !r.FunctionError {
 		t.Fatalf("the invocation cut off by Close reported success: %s", r.Payload)
 	}
-	if child > 0 && syscall.Kill(child, 0) == nil {
-		if st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child)); !bytes.Contains(st, []byte(") Z")) {
+	if child <= 0 {
+		t.Fatalf("fork: %s", first.Payload)
+	}
+	// SIGKILL has been sent; the child may take a moment to be gone.
+	deadline := time.Now().Add(2 * time.Second)
+	for syscall.Kill(child, 0) == nil {
+		if st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child)); bytes.Contains(st, []byte(") Z")) {
+			break
+		}
+		if time.Now().After(deadline) {
 			t.Fatalf("child %d of a busy environment outlived Close", child)
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
