@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bufio"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -120,15 +121,56 @@ const MaxProcesses = 1024
 type v1Manager struct{ base, pidsBase string }
 
 func (m *v1Manager) withPids(mount, self string) {
-	base := filepath.Join(mount, self, fmt.Sprintf("gatehouse-%d", os.Getpid()))
+	clearStale(filepath.Join(mount, self))
+	base := filepath.Join(mount, self, instance)
 	if err := os.Mkdir(base, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return
 	}
 	m.pidsBase = base
 }
 
+// instance names this server's cgroups: the pid says whose they are (so
+// a later server can clear what a crashed one left), the random part keeps
+// a reused pid from colliding with such leftovers.
+var instance = func() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("gatehouse-%d-%x", os.Getpid(), b)
+}()
+
+// clearStale removes the cgroups of gatehouse servers that are gone,
+// killing anything still running in them.
+func clearStale(parent string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		var pid int
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "gatehouse-") {
+			continue
+		}
+		if _, err := fmt.Sscanf(e.Name(), "gatehouse-%d", &pid); err != nil || pid == os.Getpid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == nil {
+			continue // its server is alive
+		}
+		dir := filepath.Join(parent, e.Name())
+		subs, _ := os.ReadDir(dir)
+		for _, sub := range subs {
+			if sub.IsDir() {
+				killMembers(filepath.Join(dir, sub.Name(), "cgroup.procs"))
+				os.Remove(filepath.Join(dir, sub.Name()))
+			}
+		}
+		os.Remove(dir)
+	}
+}
+
 func newV1(mount, self string) (*v1Manager, error) {
-	base := filepath.Join(mount, self, fmt.Sprintf("gatehouse-%d", os.Getpid()))
+	clearStale(filepath.Join(mount, self))
+	base := filepath.Join(mount, self, instance)
 	if err := os.Mkdir(base, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, err
 	}
@@ -233,7 +275,7 @@ func newV2(root, self string) (*v2Manager, error) {
 func (m *v2Manager) Kind() string { return "v2" }
 
 func (m *v2Manager) New(limit int64) (Cgroup, error) {
-	dir := filepath.Join(m.base, fmt.Sprintf("env-%d-%d", os.Getpid(), cgroupSeq.Add(1)))
+	dir := filepath.Join(m.base, fmt.Sprintf("%s-env-%d", instance, cgroupSeq.Add(1)))
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
 	}
