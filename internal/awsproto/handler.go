@@ -49,6 +49,9 @@ type API struct {
 	// name, as AWS rejects a request signed for another service or region.
 	Service string
 	Region  string
+	// Public, when set, names the requests served without a signature
+	// (Cognito's unauthenticated operations); they are not verified.
+	Public func(*http.Request) bool
 }
 
 // NewRequestID returns a UUID-shaped random id, as AWS request ids are.
@@ -105,6 +108,9 @@ func (a *API) serve(w http.ResponseWriter, req *Request, limit int64, tooLarge *
 			return tooLarge
 		}
 		req.Body = buf.Bytes()
+	}
+	if a.Public != nil && a.Public(req.Request) {
+		return h(w, req)
 	}
 	cred, err := a.Verifier.Verify(req.Context(), req.Request, req.Body)
 	if err != nil {

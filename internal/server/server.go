@@ -24,6 +24,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/runtime"
 	"github.com/gatehouse/gatehouse/internal/secrets"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse/gatehouse/internal/userpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -173,12 +174,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	logsAPI := &logs.API{Store: s.logs}
+	pools := userpool.New(userpool.Options{Store: s.store, Box: box, Region: cfg.Region, Account: cfg.Account, Logger: log})
+	poolAPI := jsonAPI("cognito-idp")
+	poolAPI.Public = userpool.IsPublic
 
 	mux := http.NewServeMux()
 	s.fns.Mount(mux, lambdaAPI)
 	mux.Handle("POST /{$}", targetRouter(map[string]http.Handler{
-		logs.Target: jsonAPI("logs").Handle(logsAPI.Serve),
+		logs.Target:     jsonAPI("logs").Handle(logsAPI.Serve),
+		userpool.Target: withCORS(poolAPI.Handle(pools.Serve)),
 	}, jsonAPI("")))
+	// Browsers (amazon-cognito-identity-js, Amplify) preflight the public
+	// user pool operations.
+	mux.HandleFunc("OPTIONS /{$}", preflight)
 	mux.HandleFunc("GET /_gatehouse/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}`))
@@ -245,6 +253,30 @@ func (s *Server) cleanup() {
 	if c, ok := s.cg.(interface{ Close() error }); ok {
 		c.Close()
 	}
+}
+
+// corsHeaders are what real Cognito responses expose to browsers.
+func withCORS(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") != "" {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			w.Header().Set("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func preflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+	allow := r.Header.Get("Access-Control-Request-Headers")
+	if allow == "" {
+		allow = "content-type,x-amz-target,x-amz-user-agent,cache-control"
+	}
+	h.Set("Access-Control-Allow-Headers", allow)
+	h.Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // targetRouter dispatches JSON 1.1 requests by X-Amz-Target prefix.

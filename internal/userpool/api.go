@@ -1,0 +1,187 @@
+package userpool
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/awsproto"
+)
+
+// Target is the X-Amz-Target prefix of the user pools API.
+const Target = "AWSCognitoIdentityProviderService."
+
+// public are the operations Cognito serves without a SigV4 signature (the
+// service model's authtype none): the SDKs and browsers send them unsigned.
+var public = map[string]bool{
+	"AssociateSoftwareToken": true, "ChangePassword": true, "ConfirmDevice": true, "ConfirmForgotPassword": true,
+	"ConfirmSignUp": true, "DeleteUser": true, "DeleteUserAttributes": true, "ForgetDevice": true, "ForgotPassword": true,
+	"GetDevice": true, "GetTokensFromRefreshToken": true, "GetUser": true, "GetUserAttributeVerificationCode": true,
+	"GlobalSignOut": true, "InitiateAuth": true, "ListDevices": true, "ResendConfirmationCode": true,
+	"RespondToAuthChallenge": true, "RevokeToken": true, "SetUserMFAPreference": true, "SetUserSettings": true,
+	"SignUp": true, "UpdateAuthEventFeedback": true, "UpdateDeviceStatus": true, "UpdateUserAttributes": true,
+	"VerifySoftwareToken": true, "VerifyUserAttribute": true,
+}
+
+// IsPublic reports whether a request is for an operation served unsigned.
+func IsPublic(r *http.Request) bool {
+	return public[strings.TrimPrefix(r.Header.Get("X-Amz-Target"), Target)]
+}
+
+type handler func(s *Service, w http.ResponseWriter, r *awsproto.Request) error
+
+func decode[T any](r *awsproto.Request) (*T, error) {
+	v := new(T)
+	if len(r.Body) == 0 {
+		return v, nil
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return nil, awsproto.Errorf(http.StatusBadRequest, "SerializationException", "Could not parse the request body: malformed JSON.").Wrap(err)
+	}
+	return v, nil
+}
+
+func reply(w http.ResponseWriter, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	_, err = w.Write(b)
+	return err
+}
+
+var operations = map[string]handler{
+	"CreateUserPool": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[PoolInput](r)
+		if err != nil {
+			return err
+		}
+		p, err := s.CreatePool(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		return reply(w, map[string]any{"UserPool": p})
+	},
+	"DescribeUserPool": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId string }](r)
+		if err != nil {
+			return err
+		}
+		p, err := s.DescribePool(r.Context(), in.UserPoolId)
+		if err != nil {
+			return err
+		}
+		return reply(w, map[string]any{"UserPool": p})
+	},
+	"UpdateUserPool": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[PoolInput](r)
+		if err != nil {
+			return err
+		}
+		if err := s.UpdatePool(r.Context(), in); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"DeleteUserPool": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.DeletePool(r.Context(), in.UserPoolId); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"ListUserPools": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct {
+			MaxResults int
+			NextToken  string
+		}](r)
+		if err != nil {
+			return err
+		}
+		pools, next, err := s.ListPools(r.Context(), in.MaxResults, in.NextToken)
+		if err != nil {
+			return err
+		}
+		out := map[string]any{"UserPools": pools}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		return reply(w, out)
+	},
+	"CreateUserPoolClient": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[ClientInput](r)
+		if err != nil {
+			return err
+		}
+		c, err := s.CreateClient(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		return reply(w, map[string]any{"UserPoolClient": c})
+	},
+	"DescribeUserPoolClient": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, ClientId string }](r)
+		if err != nil {
+			return err
+		}
+		c, err := s.DescribeClient(r.Context(), in.UserPoolId, in.ClientId)
+		if err != nil {
+			return err
+		}
+		return reply(w, map[string]any{"UserPoolClient": c})
+	},
+	"UpdateUserPoolClient": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[ClientInput](r)
+		if err != nil {
+			return err
+		}
+		c, err := s.UpdateClient(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		return reply(w, map[string]any{"UserPoolClient": c})
+	},
+	"DeleteUserPoolClient": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, ClientId string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.DeleteClient(r.Context(), in.UserPoolId, in.ClientId); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"ListUserPoolClients": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct {
+			UserPoolId string
+			MaxResults int
+			NextToken  string
+		}](r)
+		if err != nil {
+			return err
+		}
+		clients, next, err := s.ListClients(r.Context(), in.UserPoolId, in.MaxResults, in.NextToken)
+		if err != nil {
+			return err
+		}
+		out := map[string]any{"UserPoolClients": clients}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		return reply(w, out)
+	},
+}
+
+// Serve dispatches a JSON 1.1 request by its X-Amz-Target.
+func (s *Service) Serve(w http.ResponseWriter, r *awsproto.Request) error {
+	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), Target)
+	h := operations[op]
+	if h == nil {
+		return awsproto.Errorf(http.StatusBadRequest, "UnknownOperationException", "Operation %s is not supported by gatehouse yet.", op)
+	}
+	return h(s, w, r)
+}
