@@ -284,11 +284,16 @@ func (e *env) alive() bool {
 // afterwards unless e.alive().
 func (e *env) invoke(ctx context.Context, inv *Invocation, cold bool, initTimeout time.Duration) Result {
 	c := &call{inv: inv, timeout: e.fn.Timeout, delivered: make(chan struct{}), done: make(chan struct{})}
-	if inv.Tail {
-		e.tailMu.Lock()
+	e.tailMu.Lock()
+	switch {
+	case !inv.Tail:
+		e.tail = nil
+	case e.tail == nil:
 		e.tail = &tailBuffer{}
-		e.tailMu.Unlock()
+		// A new environment's tail is already running: it holds what the
+		// runtime printed while starting, as Lambda's first tail does.
 	}
+	e.tailMu.Unlock()
 	begin := time.Now()
 	res := e.run(ctx, c, cold, initTimeout)
 	if res.undelivered {

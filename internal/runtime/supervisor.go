@@ -303,6 +303,9 @@ func (s *Supervisor) start(fn *Function) (*env, error) {
 		stream:  fmt.Sprintf("%s/[%s]%s", now.UTC().Format("2006/01/02"), fn.Version, newID()),
 		ready:   make(chan struct{}),
 		dying:   make(chan struct{}),
+		// Capture from the first byte: output printed before the first
+		// invocation is handed over belongs to that invocation's tail.
+		tail: &tailBuffer{},
 	}
 	out, w, err := newOutput(func(line []byte) { e.log(time.Now(), line) })
 	if err != nil {
