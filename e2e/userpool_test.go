@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -129,4 +131,63 @@ func s2raw(t *testing.T, s *server, op, body string) string {
 		t.Fatalf("%s: not JSON: %q", op, stdout)
 	}
 	return stdout
+}
+
+// TestUserPoolDiscovery checks what token verifiers fetch: the discovery
+// document and a JWKS with the pool's two RS256 keys (ID and access).
+func TestUserPoolDiscovery(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: s}
+	var created struct{ UserPool struct{ Id string } }
+	cli.ok(&created, "cognito-idp", "create-user-pool", "--pool-name", "disco")
+	id := created.UserPool.Id
+
+	get := func(path string) (int, map[string]any) {
+		resp, err := http.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		json.NewDecoder(resp.Body).Decode(&v)
+		return resp.StatusCode, v
+	}
+	code, doc := get("/" + id + "/.well-known/openid-configuration")
+	if code != 200 || doc["issuer"] != s.URL+"/"+id || doc["jwks_uri"] != s.URL+"/"+id+"/.well-known/jwks.json" {
+		t.Fatalf("discovery %d: %v", code, doc)
+	}
+	code, jwks := get("/" + id + "/.well-known/jwks.json")
+	keys, _ := jwks["keys"].([]any)
+	if code != 200 || len(keys) != 2 {
+		t.Fatalf("jwks %d: %v", code, jwks)
+	}
+	kids := map[string]bool{}
+	for _, k := range keys {
+		m := k.(map[string]any)
+		if m["alg"] != "RS256" || m["kty"] != "RSA" || m["use"] != "sig" || m["e"] != "AQAB" || len(m["n"].(string)) < 300 {
+			t.Fatalf("key %v", m)
+		}
+		kids[m["kid"].(string)] = true
+	}
+	if len(kids) != 2 {
+		t.Fatal("ID and access keys share a kid")
+	}
+	// Keys survive a restart unchanged (they are stored, sealed).
+	s.restart(syscall.SIGTERM)
+	_, again := get("/" + id + "/.well-known/jwks.json")
+	if b1, _ := json.Marshal(jwks); string(mustJSON(t, again)) != string(b1) {
+		t.Fatal("signing keys changed across a restart")
+	}
+	if code, _ := get("/us-east-1_nosuchpool/.well-known/jwks.json"); code != 404 {
+		t.Fatalf("unknown pool jwks: %d", code)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -26,6 +26,7 @@ func serve(args []string) error {
 	retryDelay := fs.Duration("async-retry-delay", time.Minute, "delay before the first retry of a failed Event invocation (doubles)")
 	asyncLease := fs.Duration("async-lease", 30*time.Second, "how long a crashed node holds an Event invocation before another takes it")
 	grace := fs.Duration("shutdown-grace", 30*time.Second, "how long in-flight invocations may run after SIGTERM")
+	issuer := fs.String("issuer-base", os.Getenv("GATEHOUSE_ISSUER_BASE"), "base URL of user pool token issuers (default: this server's URL)")
 	logFormat := fs.String("log-format", envOr("GATEHOUSE_LOG_FORMAT", "text"), "text or json")
 	fs.Parse(args)
 
@@ -48,6 +49,7 @@ func serve(args []string) error {
 		IdleTimeout:     *idle,
 		Logger:          log,
 		Async:           asyncOptions(*retryDelay, *asyncLease),
+		IssuerBase:      *issuer,
 	})
 	if err != nil {
 		return err

@@ -42,7 +42,11 @@ type Config struct {
 	MaxEnvironments int
 	IdleTimeout     time.Duration
 	Async           functions.AsyncOptions
-	Logger          *slog.Logger
+	// IssuerBase is the base of user pool token issuers; empty means this
+	// server's URL (set https://cognito-idp.REGION.amazonaws.com for
+	// verifiers that insist on the AWS form).
+	IssuerBase string
+	Logger     *slog.Logger
 }
 
 // Server is a provisioned gatehouse node.
@@ -174,7 +178,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	logsAPI := &logs.API{Store: s.logs}
-	pools := userpool.New(userpool.Options{Store: s.store, Box: box, Region: cfg.Region, Account: cfg.Account, Logger: log})
+	pools := userpool.New(userpool.Options{Store: s.store, Box: box, Region: cfg.Region, Account: cfg.Account, Logger: log,
+		Endpoint: endpoint, IssuerBase: cfg.IssuerBase})
 	poolAPI := jsonAPI("cognito-idp")
 	poolAPI.Public = userpool.IsPublic
 
@@ -187,6 +192,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// Browsers (amazon-cognito-identity-js, Amplify) preflight the public
 	// user pool operations.
 	mux.HandleFunc("OPTIONS /{$}", preflight)
+	mux.HandleFunc("GET /{poolId}/.well-known/jwks.json", pools.ServeJWKS)
+	mux.HandleFunc("GET /{poolId}/.well-known/openid-configuration", pools.ServeDiscovery)
 	mux.HandleFunc("GET /_gatehouse/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}`))

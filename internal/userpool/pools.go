@@ -20,6 +20,8 @@ var (
 // poolRecord is what the store keeps per pool.
 type poolRecord struct {
 	Pool Pool `json:"pool"`
+	// Keys are the pool's signing keys, each sealed with the master key.
+	Keys [][]byte `json:"keys"`
 }
 
 // PoolInput is CreateUserPool's (and UpdateUserPool's) request.
@@ -205,7 +207,11 @@ func (s *Service) CreatePool(ctx context.Context, in *PoolInput) (Pool, error) {
 	for attempt := 0; ; attempt++ {
 		p.ID = s.newPoolID()
 		p.Arn = fmt.Sprintf("arn:aws:cognito-idp:%s:%s:userpool/%s", s.opts.Region, s.opts.Account, p.ID)
-		data, err := json.Marshal(poolRecord{Pool: p})
+		keys, err := s.newPoolKeys(p.ID)
+		if err != nil {
+			return Pool{}, err
+		}
+		data, err := json.Marshal(poolRecord{Pool: p, Keys: keys})
 		if err != nil {
 			return Pool{}, err
 		}
@@ -282,6 +288,7 @@ func (s *Service) DeletePool(ctx context.Context, id string) error {
 	if rec.Pool.DeletionProtection == "ACTIVE" {
 		return invalidParameter("The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.")
 	}
+	defer s.keys.Delete(id)
 	return s.st.Tx(ctx, func(tx store.Tx) error {
 		if err := tx.Delete(kindPool, id); err != nil {
 			if errors.Is(err, store.ErrNotFound) {

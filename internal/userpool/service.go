@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/awsproto"
@@ -29,6 +30,10 @@ type Options struct {
 	Account string
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Endpoint is this server's URL; IssuerBase the base of token issuers
+	// (default: Endpoint).
+	Endpoint   string
+	IssuerBase string
 }
 
 // Service implements the Cognito user pools API.
@@ -37,6 +42,7 @@ type Service struct {
 	st   store.Store
 	now  func() time.Time
 	log  *slog.Logger
+	keys sync.Map // pool id -> *tokens.KeySet
 }
 
 // New builds a Service.
@@ -46,6 +52,9 @@ func New(opts Options) *Service {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.IssuerBase == "" {
+		opts.IssuerBase = opts.Endpoint
 	}
 	return &Service{opts: opts, st: opts.Store, now: opts.Now, log: opts.Logger}
 }
@@ -77,6 +86,14 @@ func newClientID() string { return randomString("0123456789abcdefghijklmnopqrstu
 
 // newClientSecret is 51 characters.
 func newClientSecret() string { return randomString(alnum, 51) }
+
+// asNotFound reports a ResourceNotFoundException and its message.
+func asNotFound(err error) (string, bool) {
+	if e, ok := awsproto.AsError(err); ok && e.Code == "ResourceNotFoundException" {
+		return e.Message, true
+	}
+	return "", false
+}
 
 func poolNotFound(id string) *awsproto.Error {
 	return awsproto.Errorf(http.StatusBadRequest, "ResourceNotFoundException", "User pool %s does not exist.", id)
