@@ -289,7 +289,16 @@ func (s *Service) CreateClient(ctx context.Context, in *ClientInput) (Client, er
 	if err != nil {
 		return Client{}, err
 	}
-	if _, err := s.st.Create(ctx, kindClient, c.UserPoolID+"/"+c.ClientID, data); err != nil {
+	// A second record maps the client id to its pool: InitiateAuth names
+	// only the client.
+	err = s.st.Tx(ctx, func(tx store.Tx) error {
+		if _, err := tx.Create(kindClient, c.UserPoolID+"/"+c.ClientID, data); err != nil {
+			return err
+		}
+		_, err := tx.Create(kindClientPool, c.ClientID, []byte(c.UserPoolID))
+		return err
+	})
+	if err != nil {
 		return Client{}, err
 	}
 	c.ClientSecret = secret
@@ -354,11 +363,18 @@ func (s *Service) DeleteClient(ctx context.Context, poolID, clientID string) err
 	if _, err := s.pool(ctx, poolID); err != nil {
 		return err
 	}
-	err := s.st.Delete(ctx, kindClient, poolID+"/"+clientID)
-	if errors.Is(err, store.ErrNotFound) {
-		return clientNotFound(clientID)
-	}
-	return err
+	return s.st.Tx(ctx, func(tx store.Tx) error {
+		if err := tx.Delete(kindClient, poolID+"/"+clientID); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return clientNotFound(clientID)
+			}
+			return err
+		}
+		if err := tx.Delete(kindClientPool, clientID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
 }
 
 // ClientSummary is one entry of ListUserPoolClients.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -303,6 +304,20 @@ func (s *Service) DeletePool(ctx context.Context, id string) error {
 		for _, c := range clients {
 			if err := tx.Delete(kindClient, c.ID); err != nil {
 				return err
+			}
+			if err := tx.Delete(kindClientPool, strings.TrimPrefix(c.ID, id+"/")); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		for _, kind := range []string{kindUser, kindIndex} {
+			rs, err := tx.List(kind, id+"/", "", 0)
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				if err := tx.Delete(kind, r.ID); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -18,8 +18,9 @@ import (
 
 // Store kinds.
 const (
-	kindPool   = "userpool"
-	kindClient = "userpool-client" // id: poolID/clientID
+	kindPool       = "userpool"
+	kindClient     = "userpool-client"      // id: poolID/clientID
+	kindClientPool = "userpool-client-pool" // id: clientID, data: poolID
 )
 
 // Options wire a Service.

@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// TestUserPoolPasswordSignIn walks the issue's CLI flow: a pool with
+// email as username, a client with USER_PASSWORD_AUTH, an admin-created
+// user with a temporary password, NEW_PASSWORD_REQUIRED, tokens (checked
+// against the pool's JWKS), refresh, and the errors on the way.
+func TestUserPoolPasswordSignIn(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: s}
+	idp := func(out any, args ...string) string { return cli.ok(out, append([]string{"cognito-idp"}, args...)...) }
+	text := func(args ...string) string {
+		return strings.TrimSpace(idp(nil, append(args, "--output", "text")...))
+	}
+
+	pool := text("create-user-pool", "--pool-name", "signin", "--username-attributes", "email", "--query", "UserPool.Id")
+	client := text("create-user-pool-client", "--user-pool-id", pool, "--client-name", "web",
+		"--explicit-auth-flows", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "--query", "UserPoolClient.ClientId")
+	srpOnly := text("create-user-pool-client", "--user-pool-id", pool, "--client-name", "srp-only", "--query", "UserPoolClient.ClientId")
+	created := text("admin-create-user", "--user-pool-id", pool, "--username", "alice@example.com", "--temporary-password", "Temp-Passw0rd!",
+		"--user-attributes", "Name=given_name,Value=Alice", "--message-action", "SUPPRESS", "--query", "User.[Username,UserStatus]")
+	f := strings.Fields(created)
+	if len(f) != 2 || len(f[0]) != 36 || f[1] != "FORCE_CHANGE_PASSWORD" {
+		t.Fatalf("admin-create-user: %q (want a UUID username in FORCE_CHANGE_PASSWORD)", created)
+	}
+	sub := f[0]
+
+	cli.fails("UsernameExistsException", "cognito-idp", "admin-create-user", "--user-pool-id", pool, "--username", "alice@example.com",
+		"--temporary-password", "Temp-Passw0rd!", "--message-action", "SUPPRESS")
+	cli.fails("InvalidPasswordException", "cognito-idp", "admin-create-user", "--user-pool-id", pool, "--username", "bob@example.com",
+		"--temporary-password", "short", "--message-action", "SUPPRESS")
+	cli.fails("InvalidParameterException", "cognito-idp", "initiate-auth", "--client-id", srpOnly, "--auth-flow", "USER_PASSWORD_AUTH",
+		"--auth-parameters", "USERNAME=alice@example.com,PASSWORD=Temp-Passw0rd!")
+	cli.fails("NotAuthorizedException", "cognito-idp", "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH",
+		"--auth-parameters", "USERNAME=alice@example.com,PASSWORD=Wrong-Passw0rd!")
+	cli.fails("UserNotFoundException", "cognito-idp", "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH",
+		"--auth-parameters", "USERNAME=nobody@example.com,PASSWORD=Temp-Passw0rd!")
+
+	var ch struct {
+		ChallengeName       string
+		Session             string
+		ChallengeParameters map[string]string
+	}
+	idp(&ch, "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH",
+		"--auth-parameters", "USERNAME=alice@example.com,PASSWORD=Temp-Passw0rd!")
+	if ch.ChallengeName != "NEW_PASSWORD_REQUIRED" || ch.Session == "" || ch.ChallengeParameters["USER_ID_FOR_SRP"] != sub ||
+		ch.ChallengeParameters["requiredAttributes"] != "[]" || !strings.Contains(ch.ChallengeParameters["userAttributes"], `"given_name":"Alice"`) {
+		t.Fatalf("challenge: %+v", ch)
+	}
+	cli.fails("NotAuthorizedException", "cognito-idp", "respond-to-auth-challenge", "--client-id", client, "--challenge-name", "NEW_PASSWORD_REQUIRED",
+		"--session", ch.Session[:len(ch.Session)-4]+"AAAA", "--challenge-responses", "USERNAME=alice@example.com,NEW_PASSWORD=N3w-Passw0rd!")
+	cli.fails("InvalidPasswordException", "cognito-idp", "respond-to-auth-challenge", "--client-id", client, "--challenge-name", "NEW_PASSWORD_REQUIRED",
+		"--session", ch.Session, "--challenge-responses", "USERNAME=alice@example.com,NEW_PASSWORD=weak")
+	var tok struct {
+		ChallengeParameters  map[string]string
+		AuthenticationResult struct {
+			AccessToken, IdToken, RefreshToken, TokenType string
+			ExpiresIn                                     int
+		}
+	}
+	idp(&tok, "respond-to-auth-challenge", "--client-id", client, "--challenge-name", "NEW_PASSWORD_REQUIRED",
+		"--session", ch.Session, "--challenge-responses", "USERNAME=alice@example.com,NEW_PASSWORD=N3w-Passw0rd!")
+	res := tok.AuthenticationResult
+	if res.TokenType != "Bearer" || res.ExpiresIn != 3600 || res.RefreshToken == "" {
+		t.Fatalf("tokens: %+v", res)
+	}
+
+	// The tokens verify against the published JWKS, with Cognito's claims.
+	resp, err := http.Get(s.URL + "/" + pool + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var jwks jose.JSONWebKeySet
+	if err := json.Unmarshal(body, &jwks); err != nil {
+		t.Fatal(err)
+	}
+	verify := func(raw string) map[string]any {
+		tk, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := jwks.Key(tk.Headers[0].KeyID)
+		if len(keys) != 1 {
+			t.Fatalf("kid %s not in the JWKS", tk.Headers[0].KeyID)
+		}
+		var claims map[string]any
+		var std jwt.Claims
+		if err := tk.Claims(keys[0].Key, &claims, &std); err != nil {
+			t.Fatalf("signature: %v", err)
+		}
+		if err := std.ValidateWithLeeway(jwt.Expected{Issuer: s.URL + "/" + pool, Time: time.Now()}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		return claims
+	}
+	id := verify(res.IdToken)
+	if id["token_use"] != "id" || id["aud"] != client || id["sub"] != sub || id["cognito:username"] != sub || id["email"] != "alice@example.com" || id["given_name"] != "Alice" {
+		t.Fatalf("id token claims: %v", id)
+	}
+	access := verify(res.AccessToken)
+	if access["token_use"] != "access" || access["client_id"] != client || access["scope"] != "aws.cognito.signin.user.admin" || access["aud"] != nil {
+		t.Fatalf("access token claims: %v", access)
+	}
+
+	// Password sign-in now gives tokens directly; refresh keeps the lineage.
+	var direct struct {
+		AuthenticationResult struct{ IdToken, RefreshToken string }
+	}
+	idp(&direct, "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH",
+		"--auth-parameters", "USERNAME=alice@example.com,PASSWORD=N3w-Passw0rd!")
+	var refreshed struct {
+		AuthenticationResult struct{ IdToken, AccessToken, RefreshToken string }
+	}
+	idp(&refreshed, "initiate-auth", "--client-id", client, "--auth-flow", "REFRESH_TOKEN_AUTH", "--auth-parameters", "REFRESH_TOKEN="+res.RefreshToken)
+	if refreshed.AuthenticationResult.RefreshToken != "" {
+		t.Fatal("REFRESH_TOKEN_AUTH returned a new refresh token")
+	}
+	if r := verify(refreshed.AuthenticationResult.IdToken); r["origin_jti"] != id["origin_jti"] || r["auth_time"] != id["auth_time"] {
+		t.Fatalf("refresh broke the lineage: %v vs %v", r, id)
+	}
+	cli.fails("NotAuthorizedException", "cognito-idp", "initiate-auth", "--client-id", client, "--auth-flow", "REFRESH_TOKEN_AUTH",
+		"--auth-parameters", "REFRESH_TOKEN=not-a-real-token")
+
+	// ListUsers finds the user through the indexes.
+	for _, filter := range []string{`email = "alice@example.com"`, `email ^= "ali"`, `cognito:user_status = "confirmed"`, `given_name = "Alice"`, `sub = "` + sub + `"`} {
+		if got := text("list-users", "--user-pool-id", pool, "--filter", filter, "--query", "Users[].Username"); got != sub {
+			t.Errorf("list-users --filter %s: %q", filter, got)
+		}
+	}
+	if got := text("list-users", "--user-pool-id", pool, "--filter", `email = "bob@example.com"`, "--query", "length(Users)"); got != "0" {
+		t.Errorf("filter for a missing user: %q", got)
+	}
+	cli.fails("InvalidParameterException", "cognito-idp", "list-users", "--user-pool-id", pool, "--filter", "nonsense")
+
+	idp(nil, "admin-set-user-password", "--user-pool-id", pool, "--username", "alice@example.com", "--password", "Th1rd-Passw0rd!", "--permanent")
+	idp(nil, "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH",
+		"--auth-parameters", "USERNAME=alice@example.com,PASSWORD=Th1rd-Passw0rd!")
+	idp(nil, "admin-delete-user", "--user-pool-id", pool, "--username", "alice@example.com")
+	cli.fails("UserNotFoundException", "cognito-idp", "admin-get-user", "--user-pool-id", pool, "--username", "alice@example.com")
+	if got := text("list-users", "--user-pool-id", pool, "--filter", `email = "alice@example.com"`, "--query", "length(Users)"); got != "0" {
+		t.Errorf("deleted user still indexed: %q", got)
+	}
+}

@@ -1,0 +1,445 @@
+package userpool
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+
+	"github.com/gatehouse/gatehouse/internal/awsproto"
+	"github.com/gatehouse/gatehouse/internal/userpool/tokens"
+)
+
+const kindRefresh = "userpool-refresh" // id: sha256(token) hex
+
+func notAuthorized(msg string) *awsproto.Error {
+	return awsproto.Errorf(http.StatusBadRequest, "NotAuthorizedException", "%s", msg)
+}
+
+// AuthInput is InitiateAuth's and AdminInitiateAuth's request.
+type AuthInput struct {
+	UserPoolID     string            `json:"UserPoolId"`
+	ClientID       string            `json:"ClientId"`
+	AuthFlow       string            `json:"AuthFlow"`
+	AuthParameters map[string]string `json:"AuthParameters"`
+}
+
+// AuthResult is a successful sign-in.
+type AuthResult struct {
+	AccessToken  string `json:"AccessToken"`
+	ExpiresIn    int    `json:"ExpiresIn"`
+	TokenType    string `json:"TokenType"`
+	RefreshToken string `json:"RefreshToken,omitempty"`
+	IDToken      string `json:"IdToken"`
+}
+
+// AuthOutput is either tokens or a challenge, never both.
+type AuthOutput struct {
+	ChallengeName        string            `json:"ChallengeName,omitempty"`
+	Session              string            `json:"Session,omitempty"`
+	ChallengeParameters  map[string]string `json:"ChallengeParameters"`
+	AuthenticationResult *AuthResult       `json:"AuthenticationResult,omitempty"`
+}
+
+// clientByID finds an app client by id alone (InitiateAuth names no pool).
+func (s *Service) clientByID(ctx context.Context, clientID string) (poolRecord, clientRecord, error) {
+	var pr poolRecord
+	var cr clientRecord
+	if clientID == "" {
+		return pr, cr, invalidParameter("1 validation error detected: Value null at 'clientId' failed to satisfy constraint: Member must not be null")
+	}
+	r, err := s.st.Get(ctx, kindClientPool, clientID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return pr, cr, clientNotFound(clientID)
+		}
+		return pr, cr, err
+	}
+	if pr, err = s.pool(ctx, string(r.Data)); err != nil {
+		return pr, cr, err
+	}
+	_, err = s.getJSON(ctx, kindClient, pr.Pool.ID+"/"+clientID, &cr, clientNotFound(clientID))
+	return pr, cr, err
+}
+
+// secretHash checks SECRET_HASH for clients that have a secret:
+// Base64(HMAC-SHA256(secret, username ‖ clientId)).
+func (s *Service) secretHash(c Client, username, given string) error {
+	if c.ClientSecret == "" {
+		return nil
+	}
+	m := hmac.New(sha256.New, []byte(c.ClientSecret))
+	m.Write([]byte(username + c.ClientID))
+	want := base64.StdEncoding.EncodeToString(m.Sum(nil))
+	if given == "" || !hmac.Equal([]byte(want), []byte(given)) {
+		return notAuthorized("Unable to verify secret hash for client " + c.ClientID)
+	}
+	return nil
+}
+
+// flowAllowed applies ExplicitAuthFlows (and its default when unset).
+func flowAllowed(c Client, flow string) bool {
+	flows := c.ExplicitAuthFlows
+	if len(flows) == 0 {
+		flows = []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"}
+	}
+	want := map[string][]string{
+		"USER_PASSWORD_AUTH":       {"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"},
+		"ADMIN_USER_PASSWORD_AUTH": {"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"},
+		"ADMIN_NO_SRP_AUTH":        {"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"},
+		"REFRESH_TOKEN_AUTH":       {"ALLOW_REFRESH_TOKEN_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
+		"REFRESH_TOKEN":            {"ALLOW_REFRESH_TOKEN_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
+	}[flow]
+	for _, f := range flows {
+		if slices.Contains(want, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// InitiateAuth runs the password and refresh flows; admin says whether
+// the call came through AdminInitiateAuth (signed, names the pool).
+func (s *Service) InitiateAuth(ctx context.Context, in *AuthInput, admin bool) (*AuthOutput, error) {
+	var pr poolRecord
+	var cr clientRecord
+	var err error
+	if admin {
+		if pr, err = s.pool(ctx, in.UserPoolID); err != nil {
+			return nil, err
+		}
+		if _, err = s.getJSON(ctx, kindClient, in.UserPoolID+"/"+in.ClientID, &cr, clientNotFound(in.ClientID)); err != nil {
+			return nil, err
+		}
+	} else if pr, cr, err = s.clientByID(ctx, in.ClientID); err != nil {
+		return nil, err
+	}
+	c, err := s.openSecret(cr)
+	if err != nil {
+		return nil, err
+	}
+	p := &pr.Pool
+	flow := in.AuthFlow
+	switch flow {
+	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
+	case "USER_SRP_AUTH", "CUSTOM_AUTH", "USER_AUTH":
+		return nil, invalidParameter("%s is not supported by gatehouse yet.", flow)
+	default:
+		return nil, invalidParameter("1 validation error detected: Value '%s' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]", flow)
+	}
+	if (flow == "ADMIN_USER_PASSWORD_AUTH" || flow == "ADMIN_NO_SRP_AUTH") != admin && flow != "REFRESH_TOKEN_AUTH" && flow != "REFRESH_TOKEN" {
+		return nil, invalidParameter("Initiate Auth method not supported.")
+	}
+	if !flowAllowed(c, flow) {
+		return nil, invalidParameter("%s flow not enabled for this client", flow)
+	}
+	params := in.AuthParameters
+	if flow == "REFRESH_TOKEN_AUTH" || flow == "REFRESH_TOKEN" {
+		return s.refresh(ctx, p, c, params)
+	}
+	name, password := params["USERNAME"], params["PASSWORD"]
+	if name == "" || password == "" {
+		return nil, invalidParameter("Missing required parameter %s", map[bool]string{true: "USERNAME", false: "PASSWORD"}[name == ""])
+	}
+	if err := s.secretHash(c, name, params["SECRET_HASH"]); err != nil {
+		return nil, err
+	}
+	u, _, err := s.findUser(ctx, p, name)
+	if err != nil {
+		if c.PreventUserExistenceErrors == "ENABLED" {
+			return nil, notAuthorized("Incorrect username or password.")
+		}
+		return nil, err
+	}
+	now := s.now().UTC()
+	if !u.Enabled {
+		return nil, notAuthorized("User is disabled.")
+	}
+	if now.Before(u.LockedUntil) {
+		return nil, notAuthorized("Password attempts exceeded")
+	}
+	switch u.Status {
+	case "UNCONFIRMED":
+		return nil, awsproto.Errorf(http.StatusBadRequest, "UserNotConfirmedException", "User is not confirmed.")
+	case "RESET_REQUIRED":
+		return nil, awsproto.Errorf(http.StatusBadRequest, "PasswordResetRequiredException", "Password reset required for the user")
+	}
+	if !s.checkPassword(p, &u, password) {
+		s.recordFailure(ctx, p, u.Username)
+		return nil, notAuthorized("Incorrect username or password.")
+	}
+	if u.Failures > 0 {
+		s.updateUser(ctx, p, u.Username, func(u *userRecord) error { u.Failures, u.LockedUntil = 0, time.Time{}; return nil })
+	}
+	if u.Status == "FORCE_CHANGE_PASSWORD" {
+		if !u.TempExpires.IsZero() && now.After(u.TempExpires) {
+			return nil, notAuthorized("Temporary password has expired and must be reset by an administrator.")
+		}
+		return s.newPasswordChallenge(p, c, &u)
+	}
+	return s.issue(ctx, p, c, &u, now, "", true)
+}
+
+// recordFailure counts a failed sign-in: after five, the user is locked
+// for 1 s, doubling with each further failure up to about 15 minutes; the
+// count resets after 15 minutes without failures.
+func (s *Service) recordFailure(ctx context.Context, p *Pool, username string) {
+	now := s.now().UTC()
+	s.updateUser(ctx, p, username, func(u *userRecord) error {
+		if now.Sub(u.LastFailure) > 15*time.Minute {
+			u.Failures = 0
+		}
+		u.Failures++
+		u.LastFailure = now
+		if u.Failures >= 5 {
+			lock := time.Second << min(u.Failures-5, 10)
+			if lock > 15*time.Minute {
+				lock = 15 * time.Minute
+			}
+			u.LockedUntil = now.Add(lock)
+		}
+		return nil
+	})
+}
+
+// challengeSession is sealed into a challenge's Session: bound to pool,
+// client and user, and short-lived.
+type challengeSession struct {
+	Pool, Client, User, Challenge string
+	Expires                       time.Time
+	Nonce                         string
+}
+
+func (s *Service) sealSession(cs challengeSession) string {
+	cs.Nonce = newUUID()
+	b, _ := json.Marshal(cs)
+	return base64.RawURLEncoding.EncodeToString(s.opts.Box.Seal(b, []byte("auth-session")))
+}
+
+func (s *Service) openSession(raw string) (challengeSession, error) {
+	var cs challengeSession
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err == nil {
+		b, err = s.opts.Box.Open(b, []byte("auth-session"))
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &cs)
+	}
+	if err != nil {
+		return cs, notAuthorized("Invalid session for the user.")
+	}
+	if s.now().After(cs.Expires) {
+		return cs, notAuthorized("Invalid session for the user, session is expired.")
+	}
+	return cs, nil
+}
+
+func (s *Service) newPasswordChallenge(p *Pool, c Client, u *userRecord) (*AuthOutput, error) {
+	attrs := map[string]string{}
+	for k, v := range u.Attributes {
+		if k != "sub" {
+			attrs[k] = v
+		}
+	}
+	attrJSON, _ := json.Marshal(attrs)
+	var required []string
+	for _, a := range p.SchemaAttributes {
+		if a.Required != nil && *a.Required && a.Name != "sub" && u.Attributes[a.Name] == "" {
+			required = append(required, "userAttributes."+a.Name)
+		}
+	}
+	reqJSON, _ := json.Marshal(append([]string{}, required...))
+	session := s.sealSession(challengeSession{Pool: p.ID, Client: c.ClientID, User: u.Username, Challenge: "NEW_PASSWORD_REQUIRED",
+		Expires: s.now().Add(time.Duration(c.AuthSessionValidity) * time.Minute)})
+	return &AuthOutput{ChallengeName: "NEW_PASSWORD_REQUIRED", Session: session, ChallengeParameters: map[string]string{
+		"USER_ID_FOR_SRP": u.Username, "requiredAttributes": string(reqJSON), "userAttributes": string(attrJSON),
+	}}, nil
+}
+
+// ChallengeInput is RespondToAuthChallenge's request.
+type ChallengeInput struct {
+	UserPoolID         string            `json:"UserPoolId"`
+	ClientID           string            `json:"ClientId"`
+	ChallengeName      string            `json:"ChallengeName"`
+	Session            string            `json:"Session"`
+	ChallengeResponses map[string]string `json:"ChallengeResponses"`
+}
+
+// RespondToAuthChallenge answers NEW_PASSWORD_REQUIRED.
+func (s *Service) RespondToAuthChallenge(ctx context.Context, in *ChallengeInput, admin bool) (*AuthOutput, error) {
+	var pr poolRecord
+	var cr clientRecord
+	var err error
+	if admin {
+		if pr, err = s.pool(ctx, in.UserPoolID); err != nil {
+			return nil, err
+		}
+		if _, err = s.getJSON(ctx, kindClient, in.UserPoolID+"/"+in.ClientID, &cr, clientNotFound(in.ClientID)); err != nil {
+			return nil, err
+		}
+	} else if pr, cr, err = s.clientByID(ctx, in.ClientID); err != nil {
+		return nil, err
+	}
+	c, err := s.openSecret(cr)
+	if err != nil {
+		return nil, err
+	}
+	p := &pr.Pool
+	if in.ChallengeName != "NEW_PASSWORD_REQUIRED" {
+		return nil, invalidParameter("%s is not supported by gatehouse yet.", in.ChallengeName)
+	}
+	cs, err := s.openSession(in.Session)
+	if err != nil {
+		return nil, err
+	}
+	r := in.ChallengeResponses
+	if cs.Pool != p.ID || cs.Client != c.ClientID || cs.Challenge != in.ChallengeName {
+		return nil, notAuthorized("Invalid session for the user.")
+	}
+	if err := s.secretHash(c, r["USERNAME"], r["SECRET_HASH"]); err != nil {
+		return nil, err
+	}
+	pw := r["NEW_PASSWORD"]
+	if pw == "" {
+		return nil, invalidParameter("Missing required parameter NEW_PASSWORD")
+	}
+	if err := p.Policies.PasswordPolicy.Check(pw); err != nil {
+		return nil, awsproto.Errorf(http.StatusBadRequest, "InvalidPasswordException", "%s", err.Error())
+	}
+	attrs := []Attribute{}
+	for k, v := range r {
+		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {
+			attrs = append(attrs, Attribute{name, v})
+		}
+	}
+	set, err := validateAttributes(p, attrs, false)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.updateUser(ctx, p, cs.User, func(u *userRecord) error {
+		if u.Status != "FORCE_CHANGE_PASSWORD" {
+			return notAuthorized("Invalid session for the user.")
+		}
+		for k, v := range set {
+			u.Attributes[k] = v
+		}
+		for _, a := range p.SchemaAttributes {
+			if a.Required != nil && *a.Required && u.Attributes[a.Name] == "" {
+				return invalidParameter("Attributes did not conform to the schema: %s: The attribute %s is required", a.Name, a.Name)
+			}
+		}
+		if err := s.setPassword(p, u, pw); err != nil {
+			return err
+		}
+		u.Status, u.TempExpires = "CONFIRMED", time.Time{}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.issue(ctx, p, c, &u, s.now().UTC(), "", true)
+}
+
+// refreshRecord is a refresh token's server-side state; the token itself
+// is 32 random bytes, stored only as a hash.
+type refreshRecord struct {
+	Pool, Client, User string
+	OriginJTI          string
+	AuthTime           time.Time
+	Expires            time.Time
+}
+
+func hashToken(t string) string {
+	sum := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(sum[:])
+}
+
+// issue signs ID and access tokens (and a refresh token when withRefresh).
+func (s *Service) issue(ctx context.Context, p *Pool, c Client, u *userRecord, authTime time.Time, originJTI string, withRefresh bool) (*AuthOutput, error) {
+	ks, err := s.keySet(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	if originJTI == "" {
+		originJTI = newUUID()
+	}
+	readable := u.Attributes
+	if len(c.ReadAttributes) > 0 {
+		readable = map[string]string{}
+		for _, k := range c.ReadAttributes {
+			if v, ok := u.Attributes[k]; ok {
+				readable[k] = v
+			}
+		}
+	}
+	issuer := s.Issuer(p.ID)
+	eventID := newUUID()
+	idTok, err := tokens.Sign(ks.Active(tokens.UseID), tokens.IDClaims(tokens.IDTokenInput{
+		Issuer: issuer, ClientID: c.ClientID, Sub: u.Attributes["sub"], Username: u.Username, AuthTime: authTime, IssuedAt: now,
+		Validity: time.Duration(seconds(c.IDTokenValidity, c.TokenValidityUnits.IDToken)) * time.Second,
+		JTI:      newUUID(), OriginJTI: originJTI, EventID: eventID, Attributes: readable,
+	}))
+	if err != nil {
+		return nil, err
+	}
+	accessValidity := seconds(c.AccessTokenValidity, c.TokenValidityUnits.AccessToken)
+	accessTok, err := tokens.Sign(ks.Active(tokens.UseAccess), tokens.AccessClaims(tokens.AccessTokenInput{
+		Issuer: issuer, ClientID: c.ClientID, Sub: u.Attributes["sub"], Username: u.Username, AuthTime: authTime, IssuedAt: now,
+		Validity: time.Duration(accessValidity) * time.Second, JTI: newUUID(), OriginJTI: originJTI, EventID: eventID,
+	}))
+	if err != nil {
+		return nil, err
+	}
+	res := &AuthResult{AccessToken: accessTok, IDToken: idTok, ExpiresIn: accessValidity, TokenType: "Bearer"}
+	if withRefresh {
+		var raw [32]byte
+		rand.Read(raw[:])
+		rt := base64.RawURLEncoding.EncodeToString(raw[:])
+		rec := refreshRecord{Pool: p.ID, Client: c.ClientID, User: u.Username, OriginJTI: originJTI, AuthTime: authTime,
+			Expires: now.Add(time.Duration(seconds(c.RefreshTokenValidity, c.TokenValidityUnits.RefreshToken)) * time.Second)}
+		data, _ := json.Marshal(rec)
+		if _, err := s.st.Create(ctx, kindRefresh, hashToken(rt), data); err != nil {
+			return nil, err
+		}
+		res.RefreshToken = rt
+	}
+	return &AuthOutput{ChallengeParameters: map[string]string{}, AuthenticationResult: res}, nil
+}
+
+// refresh runs REFRESH_TOKEN_AUTH: new ID and access tokens in the same
+// lineage, no new refresh token, auth_time kept.
+func (s *Service) refresh(ctx context.Context, p *Pool, c Client, params map[string]string) (*AuthOutput, error) {
+	rt := params["REFRESH_TOKEN"]
+	if rt == "" {
+		return nil, invalidParameter("Missing required parameter REFRESH_TOKEN")
+	}
+	var rec refreshRecord
+	if _, err := s.getJSON(ctx, kindRefresh, hashToken(rt), &rec, notAuthorized("Invalid Refresh Token.")); err != nil {
+		return nil, err
+	}
+	if rec.Pool != p.ID || rec.Client != c.ClientID || s.now().After(rec.Expires) {
+		return nil, notAuthorized("Invalid Refresh Token.")
+	}
+	// Clients hash the internal username (the sub in email pools).
+	if err := s.secretHash(c, rec.User, params["SECRET_HASH"]); err != nil {
+		if params["USERNAME"] == "" || s.secretHash(c, params["USERNAME"], params["SECRET_HASH"]) != nil {
+			return nil, err
+		}
+	}
+	u, _, err := s.findUser(ctx, p, rec.User)
+	if err != nil || !u.Enabled {
+		return nil, notAuthorized("Invalid Refresh Token.")
+	}
+	return s.issue(ctx, p, c, &u, rec.AuthTime, rec.OriginJTI, false)
+}
