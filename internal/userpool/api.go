@@ -155,6 +155,71 @@ var operations = map[string]handler{
 		}
 		return reply(w, struct{}{})
 	},
+	"AdminCreateUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[AdminCreateUserInput](r)
+		if err != nil {
+			return err
+		}
+		u, err := s.AdminCreateUser(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		return reply(w, map[string]any{"User": u})
+	},
+	"AdminGetUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, Username string }](r)
+		if err != nil {
+			return err
+		}
+		u, err := s.AdminGetUser(r.Context(), in.UserPoolId, in.Username)
+		if err != nil {
+			return err
+		}
+		return reply(w, map[string]any{"Username": u.Username, "UserAttributes": u.Attributes, "UserCreateDate": u.UserCreateDate,
+			"UserLastModifiedDate": u.UserLastModifiedDate, "Enabled": u.Enabled, "UserStatus": u.UserStatus})
+	},
+	"AdminDeleteUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, Username string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.AdminDeleteUser(r.Context(), in.UserPoolId, in.Username); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"AdminSetUserPassword": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct {
+			UserPoolId, Username, Password string
+			Permanent                      bool
+		}](r)
+		if err != nil {
+			return err
+		}
+		if err := s.AdminSetUserPassword(r.Context(), in.UserPoolId, in.Username, in.Password, in.Permanent); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"ListUsers": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[ListUsersInput](r)
+		if err != nil {
+			return err
+		}
+		users, next, err := s.ListUsers(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		out := map[string]any{"Users": users}
+		if next != "" {
+			out["PaginationToken"] = next
+		}
+		return reply(w, out)
+	},
+	"InitiateAuth":                authHandler(false),
+	"AdminInitiateAuth":           authHandler(true),
+	"RespondToAuthChallenge":      challengeHandler(false),
+	"AdminRespondToAuthChallenge": challengeHandler(true),
 	"ListUserPoolClients": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
 		in, err := decode[struct {
 			UserPoolId string
@@ -174,78 +239,6 @@ var operations = map[string]handler{
 		}
 		return reply(w, out)
 	},
-}
-
-func init() {
-	for name, h := range map[string]handler{
-		"AdminCreateUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
-			in, err := decode[AdminCreateUserInput](r)
-			if err != nil {
-				return err
-			}
-			u, err := s.AdminCreateUser(r.Context(), in)
-			if err != nil {
-				return err
-			}
-			return reply(w, map[string]any{"User": u})
-		},
-		"AdminGetUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
-			in, err := decode[struct{ UserPoolId, Username string }](r)
-			if err != nil {
-				return err
-			}
-			u, err := s.AdminGetUser(r.Context(), in.UserPoolId, in.Username)
-			if err != nil {
-				return err
-			}
-			return reply(w, map[string]any{"Username": u.Username, "UserAttributes": u.Attributes, "UserCreateDate": u.UserCreateDate,
-				"UserLastModifiedDate": u.UserLastModifiedDate, "Enabled": u.Enabled, "UserStatus": u.UserStatus})
-		},
-		"AdminDeleteUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
-			in, err := decode[struct{ UserPoolId, Username string }](r)
-			if err != nil {
-				return err
-			}
-			if err := s.AdminDeleteUser(r.Context(), in.UserPoolId, in.Username); err != nil {
-				return err
-			}
-			return reply(w, struct{}{})
-		},
-		"AdminSetUserPassword": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
-			in, err := decode[struct {
-				UserPoolId, Username, Password string
-				Permanent                      bool
-			}](r)
-			if err != nil {
-				return err
-			}
-			if err := s.AdminSetUserPassword(r.Context(), in.UserPoolId, in.Username, in.Password, in.Permanent); err != nil {
-				return err
-			}
-			return reply(w, struct{}{})
-		},
-		"ListUsers": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
-			in, err := decode[ListUsersInput](r)
-			if err != nil {
-				return err
-			}
-			users, next, err := s.ListUsers(r.Context(), in)
-			if err != nil {
-				return err
-			}
-			out := map[string]any{"Users": users}
-			if next != "" {
-				out["PaginationToken"] = next
-			}
-			return reply(w, out)
-		},
-		"InitiateAuth":                authHandler(false),
-		"AdminInitiateAuth":           authHandler(true),
-		"RespondToAuthChallenge":      challengeHandler(false),
-		"AdminRespondToAuthChallenge": challengeHandler(true),
-	} {
-		operations[name] = h
-	}
 }
 
 func authHandler(admin bool) handler {
