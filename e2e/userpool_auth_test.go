@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/userpool/srp"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 )
@@ -153,5 +155,73 @@ func TestUserPoolPasswordSignIn(t *testing.T) {
 	cli.fails("UserNotFoundException", "cognito-idp", "admin-get-user", "--user-pool-id", pool, "--username", "alice@example.com")
 	if got := text("list-users", "--user-pool-id", pool, "--filter", `email = "alice@example.com"`, "--query", "length(Users)"); got != "0" {
 		t.Errorf("deleted user still indexed: %q", got)
+	}
+}
+
+// TestUserPoolSRPSignIn signs in with USER_SRP_AUTH through the API, the
+// way amazon-cognito-identity-js does (the srp package's client computes
+// exactly what its AuthenticationHelper computes, checked there against
+// the real library): a right password gets tokens, a wrong one and a
+// replayed proof get NotAuthorizedException.
+func TestUserPoolSRPSignIn(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: s}
+	text := func(args ...string) string {
+		return strings.TrimSpace(cli.ok(nil, append(append([]string{"cognito-idp"}, args...), "--output", "text")...))
+	}
+	pool := text("create-user-pool", "--pool-name", "srp", "--query", "UserPool.Id")
+	client := text("create-user-pool-client", "--user-pool-id", pool, "--client-name", "spa", "--query", "UserPoolClient.ClientId")
+	text("admin-create-user", "--user-pool-id", pool, "--username", "carol", "--message-action", "SUPPRESS", "--query", "User.Username")
+	text("admin-set-user-password", "--user-pool-id", pool, "--username", "carol", "--password", "Carol-Passw0rd!", "--permanent")
+
+	call := func(op string, body map[string]any) (int, map[string]any) {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", s.URL+"/", strings.NewReader(string(b)))
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService."+op)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	login := func(password string) (int, map[string]any, map[string]any) {
+		c, err := srp.NewClient(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, ch := call("InitiateAuth", map[string]any{"AuthFlow": "USER_SRP_AUTH", "ClientId": client,
+			"AuthParameters": map[string]string{"USERNAME": "carol", "SRP_A": c.A()}})
+		if code != 200 || ch["ChallengeName"] != "PASSWORD_VERIFIER" {
+			t.Fatalf("InitiateAuth USER_SRP_AUTH: %d %v", code, ch)
+		}
+		p := ch["ChallengeParameters"].(map[string]any)
+		ts := srp.FormatTimestamp(time.Now())
+		sig, err := c.Respond(srp.PoolName(pool), p["USER_ID_FOR_SRP"].(string), password, p["SRP_B"].(string), p["SALT"].(string), p["SECRET_BLOCK"].(string), ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer := map[string]any{"ChallengeName": "PASSWORD_VERIFIER", "ClientId": client, "ChallengeResponses": map[string]string{
+			"USERNAME": p["USERNAME"].(string), "PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"].(string), "PASSWORD_CLAIM_SIGNATURE": sig, "TIMESTAMP": ts}}
+		code, out := call("RespondToAuthChallenge", answer)
+		return code, out, answer
+	}
+	code, out, answer := login("Carol-Passw0rd!")
+	if code != 200 || out["AuthenticationResult"] == nil {
+		t.Fatalf("right password: %d %v", code, out)
+	}
+	if code, again := call("RespondToAuthChallenge", answer); code != 400 || again["__type"] != "NotAuthorizedException" {
+		t.Fatalf("replayed proof: %d %v", code, again)
+	}
+	if code, out, _ := login("Wrong-Passw0rd!"); code != 400 || out["__type"] != "NotAuthorizedException" || out["message"] != "Incorrect username or password." {
+		t.Fatalf("wrong password: %d %v", code, out)
+	}
+	answer["ChallengeResponses"].(map[string]string)["TIMESTAMP"] = "yesterday"
+	if code, out := call("RespondToAuthChallenge", answer); code != 400 || out["__type"] != "InvalidParameterException" {
+		t.Fatalf("bad TIMESTAMP: %d %v", code, out)
 	}
 }

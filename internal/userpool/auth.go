@@ -99,6 +99,7 @@ func flowAllowed(c Client, flow string) bool {
 		"ADMIN_NO_SRP_AUTH":        {"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"},
 		"REFRESH_TOKEN_AUTH":       {"ALLOW_REFRESH_TOKEN_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
 		"REFRESH_TOKEN":            {"ALLOW_REFRESH_TOKEN_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
+		"USER_SRP_AUTH":            {"ALLOW_USER_SRP_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
 	}[flow]
 	for _, f := range flows {
 		if slices.Contains(want, f) {
@@ -132,20 +133,25 @@ func (s *Service) InitiateAuth(ctx context.Context, in *AuthInput, admin bool) (
 	flow := in.AuthFlow
 	switch flow {
 	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
-	case "USER_SRP_AUTH", "CUSTOM_AUTH", "USER_AUTH":
+	case "USER_SRP_AUTH":
+	case "CUSTOM_AUTH", "USER_AUTH":
 		return nil, invalidParameter("%s is not supported by gatehouse yet.", flow)
 	default:
 		return nil, invalidParameter("1 validation error detected: Value '%s' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]", flow)
 	}
-	if (flow == "ADMIN_USER_PASSWORD_AUTH" || flow == "ADMIN_NO_SRP_AUTH") != admin && flow != "REFRESH_TOKEN_AUTH" && flow != "REFRESH_TOKEN" {
+	adminFlow := flow == "ADMIN_USER_PASSWORD_AUTH" || flow == "ADMIN_NO_SRP_AUTH"
+	if adminFlow && !admin || flow == "USER_PASSWORD_AUTH" && admin {
 		return nil, invalidParameter("Initiate Auth method not supported.")
 	}
 	if !flowAllowed(c, flow) {
 		return nil, invalidParameter("%s flow not enabled for this client", flow)
 	}
 	params := in.AuthParameters
-	if flow == "REFRESH_TOKEN_AUTH" || flow == "REFRESH_TOKEN" {
+	switch flow {
+	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return s.refresh(ctx, p, c, params)
+	case "USER_SRP_AUTH":
+		return s.srpStart(ctx, p, c, params)
 	}
 	name, password := params["USERNAME"], params["PASSWORD"]
 	if name == "" || password == "" {
@@ -295,7 +301,11 @@ func (s *Service) RespondToAuthChallenge(ctx context.Context, in *ChallengeInput
 		return nil, err
 	}
 	p := &pr.Pool
-	if in.ChallengeName != "NEW_PASSWORD_REQUIRED" {
+	switch in.ChallengeName {
+	case "PASSWORD_VERIFIER":
+		return s.srpVerify(ctx, p, c, in.ChallengeResponses)
+	case "NEW_PASSWORD_REQUIRED":
+	default:
 		return nil, invalidParameter("%s is not supported by gatehouse yet.", in.ChallengeName)
 	}
 	cs, err := s.openSession(in.Session)
