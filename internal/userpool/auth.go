@@ -109,27 +109,33 @@ func flowAllowed(c Client, flow string) bool {
 	return false
 }
 
-// InitiateAuth runs the password and refresh flows; admin says whether
-// the call came through AdminInitiateAuth (signed, names the pool).
-func (s *Service) InitiateAuth(ctx context.Context, in *AuthInput, admin bool) (*AuthOutput, error) {
+// caller resolves the pool and client of an auth call: the Admin
+// operations name the pool, the public ones only the client.
+func (s *Service) caller(ctx context.Context, poolID, clientID string, admin bool) (*Pool, Client, error) {
 	var pr poolRecord
 	var cr clientRecord
 	var err error
 	if admin {
-		if pr, err = s.pool(ctx, in.UserPoolID); err != nil {
-			return nil, err
+		if pr, err = s.pool(ctx, poolID); err != nil {
+			return nil, Client{}, err
 		}
-		if _, err = s.getJSON(ctx, kindClient, in.UserPoolID+"/"+in.ClientID, &cr, clientNotFound(in.ClientID)); err != nil {
-			return nil, err
+		if _, err = s.getJSON(ctx, kindClient, poolID+"/"+clientID, &cr, clientNotFound(clientID)); err != nil {
+			return nil, Client{}, err
 		}
-	} else if pr, cr, err = s.clientByID(ctx, in.ClientID); err != nil {
-		return nil, err
+	} else if pr, cr, err = s.clientByID(ctx, clientID); err != nil {
+		return nil, Client{}, err
 	}
 	c, err := s.openSecret(cr)
+	return &pr.Pool, c, err
+}
+
+// InitiateAuth runs the password and refresh flows; admin says whether
+// the call came through AdminInitiateAuth (signed, names the pool).
+func (s *Service) InitiateAuth(ctx context.Context, in *AuthInput, admin bool) (*AuthOutput, error) {
+	p, c, err := s.caller(ctx, in.UserPoolID, in.ClientID, admin)
 	if err != nil {
 		return nil, err
 	}
-	p := &pr.Pool
 	flow := in.AuthFlow
 	switch flow {
 	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
@@ -283,24 +289,10 @@ type ChallengeInput struct {
 
 // RespondToAuthChallenge answers NEW_PASSWORD_REQUIRED.
 func (s *Service) RespondToAuthChallenge(ctx context.Context, in *ChallengeInput, admin bool) (*AuthOutput, error) {
-	var pr poolRecord
-	var cr clientRecord
-	var err error
-	if admin {
-		if pr, err = s.pool(ctx, in.UserPoolID); err != nil {
-			return nil, err
-		}
-		if _, err = s.getJSON(ctx, kindClient, in.UserPoolID+"/"+in.ClientID, &cr, clientNotFound(in.ClientID)); err != nil {
-			return nil, err
-		}
-	} else if pr, cr, err = s.clientByID(ctx, in.ClientID); err != nil {
-		return nil, err
-	}
-	c, err := s.openSecret(cr)
+	p, c, err := s.caller(ctx, in.UserPoolID, in.ClientID, admin)
 	if err != nil {
 		return nil, err
 	}
-	p := &pr.Pool
 	switch in.ChallengeName {
 	case "PASSWORD_VERIFIER":
 		return s.srpVerify(ctx, p, c, in.ChallengeResponses)
