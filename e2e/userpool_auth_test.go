@@ -225,3 +225,63 @@ func TestUserPoolSRPSignIn(t *testing.T) {
 		t.Fatalf("bad TIMESTAMP: %d %v", code, out)
 	}
 }
+
+// TestUserPoolSessions: GetUser with an access token, RevokeToken ending
+// a refresh token and the access tokens issued from it, GlobalSignOut
+// ending everything, and a disabled user shut out.
+func TestUserPoolSessions(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: s}
+	idp := func(out any, args ...string) string { return cli.ok(out, append([]string{"cognito-idp"}, args...)...) }
+	text := func(args ...string) string {
+		return strings.TrimSpace(idp(nil, append(args, "--output", "text")...))
+	}
+	pool := text("create-user-pool", "--pool-name", "sessions", "--query", "UserPool.Id")
+	client := text("create-user-pool-client", "--user-pool-id", pool, "--client-name", "app",
+		"--explicit-auth-flows", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "--query", "UserPoolClient.ClientId")
+	text("admin-create-user", "--user-pool-id", pool, "--username", "frank", "--user-attributes", "Name=email,Value=frank@example.com",
+		"--message-action", "SUPPRESS", "--query", "User.Username")
+	text("admin-set-user-password", "--user-pool-id", pool, "--username", "frank", "--password", "Frank-Passw0rd!", "--permanent")
+	signIn := func() (access, refresh string) {
+		var out struct {
+			AuthenticationResult struct{ AccessToken, RefreshToken string }
+		}
+		idp(&out, "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH", "--auth-parameters", "USERNAME=frank,PASSWORD=Frank-Passw0rd!")
+		return out.AuthenticationResult.AccessToken, out.AuthenticationResult.RefreshToken
+	}
+
+	a1, r1 := signIn()
+	if got := text("get-user", "--access-token", a1, "--query", "[Username, UserAttributes[?Name=='email'].Value | [0]]"); got != "frank\tfrank@example.com" {
+		t.Fatalf("get-user: %q", got)
+	}
+	cli.fails("NotAuthorizedException", "cognito-idp", "get-user", "--access-token", a1[:len(a1)-6]+"AAAAAA")
+	cli.fails("NotAuthorizedException", "cognito-idp", "get-user", "--access-token", "not.a.token")
+
+	// RevokeToken ends the refresh token and the access tokens from it,
+	// and leaves another session alone.
+	time.Sleep(1100 * time.Millisecond)
+	a2, r2 := signIn()
+	idp(nil, "revoke-token", "--token", r1, "--client-id", client)
+	idp(nil, "revoke-token", "--token", r1, "--client-id", client) // again: still fine
+	cli.fails("NotAuthorizedException", "cognito-idp", "get-user", "--access-token", a1)
+	cli.fails("NotAuthorizedException", "cognito-idp", "initiate-auth", "--client-id", client, "--auth-flow", "REFRESH_TOKEN_AUTH", "--auth-parameters", "REFRESH_TOKEN="+r1)
+	text("get-user", "--access-token", a2, "--query", "Username")
+
+	// GlobalSignOut ends every session of the user.
+	idp(nil, "global-sign-out", "--access-token", a2)
+	cli.fails("NotAuthorizedException", "cognito-idp", "get-user", "--access-token", a2)
+	cli.fails("NotAuthorizedException", "cognito-idp", "initiate-auth", "--client-id", client, "--auth-flow", "REFRESH_TOKEN_AUTH", "--auth-parameters", "REFRESH_TOKEN="+r2)
+
+	// A new sign-in after the sign-out works; a disabled user cannot.
+	time.Sleep(1100 * time.Millisecond)
+	a3, _ := signIn()
+	text("get-user", "--access-token", a3, "--query", "Username")
+	idp(nil, "admin-disable-user", "--user-pool-id", pool, "--username", "frank")
+	cli.fails("NotAuthorizedException", "cognito-idp", "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH", "--auth-parameters", "USERNAME=frank,PASSWORD=Frank-Passw0rd!")
+	cli.fails("NotAuthorizedException", "cognito-idp", "get-user", "--access-token", a3)
+	idp(nil, "admin-enable-user", "--user-pool-id", pool, "--username", "frank")
+	signIn()
+	idp(nil, "admin-user-global-sign-out", "--user-pool-id", pool, "--username", "frank")
+	cli.fails("NotAuthorizedException", "cognito-idp", "get-user", "--access-token", a3)
+}

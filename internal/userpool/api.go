@@ -220,6 +220,67 @@ var operations = map[string]handler{
 	"AdminInitiateAuth":           authHandler(true),
 	"RespondToAuthChallenge":      challengeHandler(false),
 	"AdminRespondToAuthChallenge": challengeHandler(true),
+	"GetUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ AccessToken string }](r)
+		if err != nil {
+			return err
+		}
+		out, err := s.GetUser(r.Context(), in.AccessToken)
+		if err != nil {
+			return err
+		}
+		return reply(w, out)
+	},
+	"GlobalSignOut": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ AccessToken string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.GlobalSignOut(r.Context(), in.AccessToken); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"AdminUserGlobalSignOut": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, Username string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.AdminUserGlobalSignOut(r.Context(), in.UserPoolId, in.Username); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"RevokeToken": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ Token, ClientId, ClientSecret string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.RevokeToken(r.Context(), in.Token, in.ClientId, in.ClientSecret); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"AdminEnableUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, Username string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.setEnabled(r.Context(), in.UserPoolId, in.Username, true); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"AdminDisableUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, Username string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.setEnabled(r.Context(), in.UserPoolId, in.Username, false); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
 	"ListUserPoolClients": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
 		in, err := decode[struct {
 			UserPoolId string

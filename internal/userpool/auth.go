@@ -358,6 +358,7 @@ type refreshRecord struct {
 	Pool, Client, User string
 	OriginJTI          string
 	AuthTime           time.Time
+	Issued             time.Time
 	Expires            time.Time
 }
 
@@ -408,7 +409,7 @@ func (s *Service) issue(ctx context.Context, p *Pool, c Client, u *userRecord, a
 		var raw [32]byte
 		rand.Read(raw[:])
 		rt := base64.RawURLEncoding.EncodeToString(raw[:])
-		rec := refreshRecord{Pool: p.ID, Client: c.ClientID, User: u.Username, OriginJTI: originJTI, AuthTime: authTime,
+		rec := refreshRecord{Pool: p.ID, Client: c.ClientID, User: u.Username, OriginJTI: originJTI, AuthTime: authTime, Issued: now,
 			Expires: now.Add(time.Duration(seconds(c.RefreshTokenValidity, c.TokenValidityUnits.RefreshToken)) * time.Second)}
 		data, _ := json.Marshal(rec)
 		if _, err := s.st.Create(ctx, kindRefresh, hashToken(rt), data); err != nil {
@@ -433,6 +434,9 @@ func (s *Service) refresh(ctx context.Context, p *Pool, c Client, params map[str
 	if rec.Pool != p.ID || rec.Client != c.ClientID || s.now().After(rec.Expires) {
 		return nil, notAuthorized("Invalid Refresh Token.")
 	}
+	if _, err := s.st.Get(ctx, kindRevoked, rec.OriginJTI); err == nil {
+		return nil, notAuthorized("Refresh Token has been revoked")
+	}
 	// Clients hash the internal username (the sub in email pools).
 	if err := s.secretHash(c, rec.User, params["SECRET_HASH"]); err != nil {
 		if params["USERNAME"] == "" || s.secretHash(c, params["USERNAME"], params["SECRET_HASH"]) != nil {
@@ -442,6 +446,9 @@ func (s *Service) refresh(ctx context.Context, p *Pool, c Client, params map[str
 	u, _, err := s.findUser(ctx, p, rec.User)
 	if err != nil || !u.Enabled {
 		return nil, notAuthorized("Invalid Refresh Token.")
+	}
+	if !u.SignedOut.IsZero() && rec.Issued.Before(u.SignedOut) {
+		return nil, notAuthorized("Refresh Token has been revoked")
 	}
 	return s.issue(ctx, p, c, &u, rec.AuthTime, rec.OriginJTI, false)
 }

@@ -51,6 +51,7 @@ func (s *Service) keySet(ctx context.Context, poolID string) (*tokens.KeySet, er
 	}
 	ks := tokens.NewKeySet(keys)
 	s.keys.Store(poolID, ks)
+	s.verifier.SetKeys(s.Issuer(poolID), ks)
 	return ks, nil
 }
 

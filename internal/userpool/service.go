@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/awsproto"
 	"github.com/gatehouse/gatehouse/internal/secrets"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/userpool/tokens"
 )
 
 // Store kinds.
@@ -39,11 +40,12 @@ type Options struct {
 
 // Service implements the Cognito user pools API.
 type Service struct {
-	opts Options
-	st   store.Store
-	now  func() time.Time
-	log  *slog.Logger
-	keys sync.Map // pool id -> *tokens.KeySet
+	opts     Options
+	st       store.Store
+	now      func() time.Time
+	log      *slog.Logger
+	keys     sync.Map // pool id -> *tokens.KeySet
+	verifier *tokens.Verifier
 }
 
 // New builds a Service.
@@ -57,7 +59,7 @@ func New(opts Options) *Service {
 	if opts.IssuerBase == "" {
 		opts.IssuerBase = opts.Endpoint
 	}
-	return &Service{opts: opts, st: opts.Store, now: opts.Now, log: opts.Logger}
+	return &Service{opts: opts, st: opts.Store, now: opts.Now, log: opts.Logger, verifier: tokens.NewVerifier()}
 }
 
 const alnum = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

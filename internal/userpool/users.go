@@ -44,6 +44,9 @@ type userRecord struct {
 	Failures    int       `json:"failures,omitempty"`
 	LockedUntil time.Time `json:"lockedUntil,omitzero"`
 	LastFailure time.Time `json:"lastFailure,omitzero"`
+	// SignedOut: tokens issued up to this instant were ended by a global
+	// sign-out.
+	SignedOut time.Time `json:"signedOut,omitzero"`
 }
 
 // Attribute is a name/value pair as the API carries them.
