@@ -284,4 +284,16 @@ func TestUserPoolSessions(t *testing.T) {
 	signIn()
 	idp(nil, "admin-user-global-sign-out", "--user-pool-id", pool, "--username", "frank")
 	cli.fails("NotAuthorizedException", "cognito-idp", "get-user", "--access-token", a3)
+
+	// ChangePassword checks the old password and the policy; DeleteUser
+	// removes the caller.
+	time.Sleep(1100 * time.Millisecond)
+	a4, _ := signIn()
+	cli.fails("NotAuthorizedException", "cognito-idp", "change-password", "--access-token", a4, "--previous-password", "Wrong-Passw0rd!", "--proposed-password", "Frank-Passw0rd2!")
+	cli.fails("InvalidPasswordException", "cognito-idp", "change-password", "--access-token", a4, "--previous-password", "Frank-Passw0rd!", "--proposed-password", "weakweak")
+	idp(nil, "change-password", "--access-token", a4, "--previous-password", "Frank-Passw0rd!", "--proposed-password", "Frank-Passw0rd2!")
+	cli.fails("NotAuthorizedException", "cognito-idp", "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH", "--auth-parameters", "USERNAME=frank,PASSWORD=Frank-Passw0rd!")
+	idp(nil, "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH", "--auth-parameters", "USERNAME=frank,PASSWORD=Frank-Passw0rd2!")
+	idp(nil, "delete-user", "--access-token", a4)
+	cli.fails("UserNotFoundException", "cognito-idp", "admin-get-user", "--user-pool-id", pool, "--username", "frank")
 }

@@ -231,6 +231,26 @@ var operations = map[string]handler{
 		}
 		return reply(w, out)
 	},
+	"ChangePassword": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ AccessToken, PreviousPassword, ProposedPassword string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.ChangePassword(r.Context(), in.AccessToken, in.PreviousPassword, in.ProposedPassword); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"DeleteUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ AccessToken string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.DeleteUser(r.Context(), in.AccessToken); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
 	"GlobalSignOut": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
 		in, err := decode[struct{ AccessToken string }](r)
 		if err != nil {

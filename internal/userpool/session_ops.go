@@ -179,3 +179,30 @@ func (s *Service) setEnabled(ctx context.Context, poolID, username string, enabl
 	})
 	return err
 }
+
+// ChangePassword implements ChangePassword: the access token's user, the
+// previous password checked, the new one held to the policy.
+func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, proposed string) error {
+	p, u, _, err := s.accessUser(ctx, accessToken)
+	if err != nil {
+		return err
+	}
+	if !s.checkPassword(p, &u, previous) {
+		s.recordFailure(ctx, p, u.Username)
+		return notAuthorized("Incorrect username or password.")
+	}
+	if err := p.Policies.PasswordPolicy.Check(proposed); err != nil {
+		return awsproto.Errorf(http.StatusBadRequest, "InvalidPasswordException", "%s", err.Error())
+	}
+	_, err = s.updateUser(ctx, p, u.Username, func(u *userRecord) error { return s.setPassword(p, u, proposed) })
+	return err
+}
+
+// DeleteUser implements DeleteUser: users delete themselves.
+func (s *Service) DeleteUser(ctx context.Context, accessToken string) error {
+	p, u, _, err := s.accessUser(ctx, accessToken)
+	if err != nil {
+		return err
+	}
+	return s.AdminDeleteUser(ctx, p.ID, u.Username)
+}
