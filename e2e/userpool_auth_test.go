@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -296,4 +297,67 @@ func TestUserPoolSessions(t *testing.T) {
 	idp(nil, "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH", "--auth-parameters", "USERNAME=frank,PASSWORD=Frank-Passw0rd2!")
 	idp(nil, "delete-user", "--access-token", a4)
 	cli.fails("UserNotFoundException", "cognito-idp", "admin-get-user", "--user-pool-id", pool, "--username", "frank")
+}
+
+// TestUserPoolGroups: groups and memberships, and what they put in tokens
+// (cognito:groups in both, roles and the preferred role in the ID token).
+func TestUserPoolGroups(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: s}
+	idp := func(out any, args ...string) string { return cli.ok(out, append([]string{"cognito-idp"}, args...)...) }
+	text := func(args ...string) string {
+		return strings.TrimSpace(idp(nil, append(args, "--output", "text")...))
+	}
+	pool := text("create-user-pool", "--pool-name", "groups", "--query", "UserPool.Id")
+	client := text("create-user-pool-client", "--user-pool-id", pool, "--client-name", "app",
+		"--explicit-auth-flows", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "--query", "UserPoolClient.ClientId")
+	text("admin-create-user", "--user-pool-id", pool, "--username", "gina", "--message-action", "SUPPRESS", "--query", "User.Username")
+	text("admin-set-user-password", "--user-pool-id", pool, "--username", "gina", "--password", "Gina-Passw0rd!", "--permanent")
+
+	idp(nil, "create-group", "--user-pool-id", pool, "--group-name", "admins", "--precedence", "1", "--role-arn", "arn:aws:iam::000000000000:role/admin")
+	idp(nil, "create-group", "--user-pool-id", pool, "--group-name", "readers", "--precedence", "5", "--role-arn", "arn:aws:iam::000000000000:role/read")
+	idp(nil, "create-group", "--user-pool-id", pool, "--group-name", "empty", "--description", "nobody")
+	cli.fails("GroupExistsException", "cognito-idp", "create-group", "--user-pool-id", pool, "--group-name", "admins")
+	cli.fails("ResourceNotFoundException", "cognito-idp", "get-group", "--user-pool-id", pool, "--group-name", "nope")
+	idp(nil, "admin-add-user-to-group", "--user-pool-id", pool, "--username", "gina", "--group-name", "readers")
+	idp(nil, "admin-add-user-to-group", "--user-pool-id", pool, "--username", "gina", "--group-name", "admins")
+	idp(nil, "admin-add-user-to-group", "--user-pool-id", pool, "--username", "gina", "--group-name", "admins") // idempotent
+	if got := text("admin-list-groups-for-user", "--user-pool-id", pool, "--username", "gina", "--query", "Groups[].GroupName"); got != "admins\treaders" {
+		t.Fatalf("groups for user: %q", got)
+	}
+	if got := text("list-users-in-group", "--user-pool-id", pool, "--group-name", "admins", "--query", "Users[].Username"); got != "gina" {
+		t.Fatalf("users in group: %q", got)
+	}
+	if got := text("list-groups", "--user-pool-id", pool, "--query", "Groups[].GroupName"); got != "admins\tempty\treaders" {
+		t.Fatalf("list-groups: %q", got)
+	}
+
+	var out struct {
+		AuthenticationResult struct{ IdToken, AccessToken string }
+	}
+	idp(&out, "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH", "--auth-parameters", "USERNAME=gina,PASSWORD=Gina-Passw0rd!")
+	claims := func(tok string) map[string]any {
+		parts := strings.Split(tok, ".")
+		b, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c map[string]any
+		json.Unmarshal(b, &c)
+		return c
+	}
+	id, access := claims(out.AuthenticationResult.IdToken), claims(out.AuthenticationResult.AccessToken)
+	if g, _ := json.Marshal(id["cognito:groups"]); string(g) != `["admins","readers"]` || id["cognito:preferred_role"] != "arn:aws:iam::000000000000:role/admin" {
+		t.Fatalf("id token groups: %v / %v", id["cognito:groups"], id["cognito:preferred_role"])
+	}
+	if g, _ := json.Marshal(access["cognito:groups"]); string(g) != `["admins","readers"]` {
+		t.Fatalf("access token groups: %v", access["cognito:groups"])
+	}
+
+	idp(nil, "admin-remove-user-from-group", "--user-pool-id", pool, "--username", "gina", "--group-name", "readers")
+	idp(nil, "delete-group", "--user-pool-id", pool, "--group-name", "admins")
+	if got := text("admin-list-groups-for-user", "--user-pool-id", pool, "--username", "gina", "--query", "length(Groups)"); got != "0" {
+		t.Fatalf("groups after removal and delete: %q", got)
+	}
 }

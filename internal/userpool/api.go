@@ -220,6 +220,116 @@ var operations = map[string]handler{
 	"AdminInitiateAuth":           authHandler(true),
 	"RespondToAuthChallenge":      challengeHandler(false),
 	"AdminRespondToAuthChallenge": challengeHandler(true),
+	"CreateGroup": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[GroupInput](r)
+		if err != nil {
+			return err
+		}
+		g, err := s.CreateGroup(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		return reply(w, map[string]any{"Group": g})
+	},
+	"GetGroup": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, GroupName string }](r)
+		if err != nil {
+			return err
+		}
+		g, err := s.GetGroup(r.Context(), in.UserPoolId, in.GroupName)
+		if err != nil {
+			return err
+		}
+		return reply(w, map[string]any{"Group": g})
+	},
+	"UpdateGroup": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[GroupInput](r)
+		if err != nil {
+			return err
+		}
+		g, err := s.UpdateGroup(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		return reply(w, map[string]any{"Group": g})
+	},
+	"DeleteGroup": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, GroupName string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.DeleteGroup(r.Context(), in.UserPoolId, in.GroupName); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"ListGroups": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct {
+			UserPoolId, NextToken string
+			Limit                 int
+		}](r)
+		if err != nil {
+			return err
+		}
+		gs, next, err := s.ListGroups(r.Context(), in.UserPoolId, in.Limit, in.NextToken)
+		if err != nil {
+			return err
+		}
+		out := map[string]any{"Groups": gs}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		return reply(w, out)
+	},
+	"AdminAddUserToGroup": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, Username, GroupName string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.membership(r.Context(), in.UserPoolId, in.Username, in.GroupName, true); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"AdminRemoveUserFromGroup": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, Username, GroupName string }](r)
+		if err != nil {
+			return err
+		}
+		if err := s.membership(r.Context(), in.UserPoolId, in.Username, in.GroupName, false); err != nil {
+			return err
+		}
+		return reply(w, struct{}{})
+	},
+	"AdminListGroupsForUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct{ UserPoolId, Username string }](r)
+		if err != nil {
+			return err
+		}
+		gs, err := s.AdminListGroupsForUser(r.Context(), in.UserPoolId, in.Username)
+		if err != nil {
+			return err
+		}
+		return reply(w, map[string]any{"Groups": gs})
+	},
+	"ListUsersInGroup": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[struct {
+			UserPoolId, GroupName, NextToken string
+			Limit                            int
+		}](r)
+		if err != nil {
+			return err
+		}
+		us, next, err := s.ListUsersInGroup(r.Context(), in.UserPoolId, in.GroupName, in.Limit, in.NextToken)
+		if err != nil {
+			return err
+		}
+		out := map[string]any{"Users": us}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		return reply(w, out)
+	},
 	"GetUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
 		in, err := decode[struct{ AccessToken string }](r)
 		if err != nil {

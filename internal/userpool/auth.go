@@ -388,10 +388,16 @@ func (s *Service) issue(ctx context.Context, p *Pool, c Client, u *userRecord, a
 	}
 	issuer := s.Issuer(p.ID)
 	eventID := newUUID()
+	gs, err := s.groupsOf(ctx, p.ID, userKey(p, u.Username))
+	if err != nil {
+		return nil, err
+	}
+	groups, roles, preferred := groupClaims(gs)
 	idTok, err := tokens.Sign(ks.Active(tokens.UseID), tokens.IDClaims(tokens.IDTokenInput{
 		Issuer: issuer, ClientID: c.ClientID, Sub: u.Attributes["sub"], Username: u.Username, AuthTime: authTime, IssuedAt: now,
 		Validity: time.Duration(seconds(c.IDTokenValidity, c.TokenValidityUnits.IDToken)) * time.Second,
 		JTI:      newUUID(), OriginJTI: originJTI, EventID: eventID, Attributes: readable,
+		Groups: groups, Roles: roles, PreferredRole: preferred,
 	}))
 	if err != nil {
 		return nil, err
@@ -400,6 +406,7 @@ func (s *Service) issue(ctx context.Context, p *Pool, c Client, u *userRecord, a
 	accessTok, err := tokens.Sign(ks.Active(tokens.UseAccess), tokens.AccessClaims(tokens.AccessTokenInput{
 		Issuer: issuer, ClientID: c.ClientID, Sub: u.Attributes["sub"], Username: u.Username, AuthTime: authTime, IssuedAt: now,
 		Validity: time.Duration(accessValidity) * time.Second, JTI: newUUID(), OriginJTI: originJTI, EventID: eventID,
+		Groups: groups,
 	}))
 	if err != nil {
 		return nil, err

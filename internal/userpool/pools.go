@@ -309,7 +309,7 @@ func (s *Service) DeletePool(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		for _, kind := range []string{kindUser, kindIndex} {
+		for _, kind := range []string{kindUser, kindIndex, kindGroup, kindMember, kindUserGroups} {
 			rs, err := tx.List(kind, id+"/", "", 0)
 			if err != nil {
 				return err

@@ -343,6 +343,15 @@ func (s *Service) AdminDeleteUser(ctx context.Context, poolID, username string) 
 				return err
 			}
 		}
+		memberships, err := tx.List(kindUserGroups, poolID+"/"+key+"/", "", 0)
+		if err != nil {
+			return err
+		}
+		for _, m := range memberships {
+			group := strings.TrimPrefix(m.ID, poolID+"/"+key+"/")
+			tx.Delete(kindUserGroups, m.ID)
+			tx.Delete(kindMember, poolID+"/"+group+"/"+key)
+		}
 		return nil
 	})
 }
