@@ -232,18 +232,8 @@ func TestUserPoolSRPSignIn(t *testing.T) {
 // ending everything, and a disabled user shut out.
 func TestUserPoolSessions(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: s}
-	idp := func(out any, args ...string) string { return cli.ok(out, append([]string{"cognito-idp"}, args...)...) }
-	text := func(args ...string) string {
-		return strings.TrimSpace(idp(nil, append(args, "--output", "text")...))
-	}
-	pool := text("create-user-pool", "--pool-name", "sessions", "--query", "UserPool.Id")
-	client := text("create-user-pool-client", "--user-pool-id", pool, "--client-name", "app",
-		"--explicit-auth-flows", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "--query", "UserPoolClient.ClientId")
-	text("admin-create-user", "--user-pool-id", pool, "--username", "frank", "--user-attributes", "Name=email,Value=frank@example.com",
-		"--message-action", "SUPPRESS", "--query", "User.Username")
-	text("admin-set-user-password", "--user-pool-id", pool, "--username", "frank", "--password", "Frank-Passw0rd!", "--permanent")
+	cli, idp, text := newIDP(t)
+	pool, client := passwordPool(text, "sessions", "frank", "Frank-Passw0rd!", "Name=email,Value=frank@example.com")
 	signIn := func() (access, refresh string) {
 		var out struct {
 			AuthenticationResult struct{ AccessToken, RefreshToken string }
@@ -303,17 +293,8 @@ func TestUserPoolSessions(t *testing.T) {
 // (cognito:groups in both, roles and the preferred role in the ID token).
 func TestUserPoolGroups(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
-	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: s}
-	idp := func(out any, args ...string) string { return cli.ok(out, append([]string{"cognito-idp"}, args...)...) }
-	text := func(args ...string) string {
-		return strings.TrimSpace(idp(nil, append(args, "--output", "text")...))
-	}
-	pool := text("create-user-pool", "--pool-name", "groups", "--query", "UserPool.Id")
-	client := text("create-user-pool-client", "--user-pool-id", pool, "--client-name", "app",
-		"--explicit-auth-flows", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "--query", "UserPoolClient.ClientId")
-	text("admin-create-user", "--user-pool-id", pool, "--username", "gina", "--message-action", "SUPPRESS", "--query", "User.Username")
-	text("admin-set-user-password", "--user-pool-id", pool, "--username", "gina", "--password", "Gina-Passw0rd!", "--permanent")
+	cli, idp, text := newIDP(t)
+	pool, client := passwordPool(text, "groups", "gina", "Gina-Passw0rd!")
 
 	idp(nil, "create-group", "--user-pool-id", pool, "--group-name", "admins", "--precedence", "1", "--role-arn", "arn:aws:iam::000000000000:role/admin")
 	idp(nil, "create-group", "--user-pool-id", pool, "--group-name", "readers", "--precedence", "5", "--role-arn", "arn:aws:iam::000000000000:role/read")
@@ -360,4 +341,31 @@ func TestUserPoolGroups(t *testing.T) {
 	if got := text("admin-list-groups-for-user", "--user-pool-id", pool, "--username", "gina", "--query", "length(Groups)"); got != "0" {
 		t.Fatalf("groups after removal and delete: %q", got)
 	}
+}
+
+// newIDP starts a server and returns the aws CLI bound to it, with
+// helpers for cognito-idp calls that decode JSON or return text output.
+func newIDP(t *testing.T) (awsCLI, func(out any, args ...string) string, func(args ...string) string) {
+	t.Helper()
+	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: startServer(t)}
+	idp := func(out any, args ...string) string { return cli.ok(out, append([]string{"cognito-idp"}, args...)...) }
+	text := func(args ...string) string {
+		return strings.TrimSpace(idp(nil, append(args, "--output", "text")...))
+	}
+	return cli, idp, text
+}
+
+// passwordPool creates a pool, a client allowing password and refresh
+// sign-in, and a confirmed user with the given password and attributes.
+func passwordPool(text func(args ...string) string, name, user, password string, attrs ...string) (pool, client string) {
+	pool = text("create-user-pool", "--pool-name", name, "--query", "UserPool.Id")
+	client = text("create-user-pool-client", "--user-pool-id", pool, "--client-name", "app",
+		"--explicit-auth-flows", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "--query", "UserPoolClient.ClientId")
+	args := []string{"admin-create-user", "--user-pool-id", pool, "--username", user, "--message-action", "SUPPRESS", "--query", "User.Username"}
+	if len(attrs) > 0 {
+		args = append(args, append([]string{"--user-attributes"}, attrs...)...)
+	}
+	text(args...)
+	text("admin-set-user-password", "--user-pool-id", pool, "--username", user, "--password", password, "--permanent")
+	return pool, client
 }
