@@ -81,13 +81,12 @@ type record struct {
 }
 
 type policyStatement struct {
-	Sid       string            `json:"Sid"`
-	Effect    string            `json:"Effect"`
-	Principal any               `json:"Principal"`
-	Action    string            `json:"Action"`
-	Resource  string            `json:"Resource"`
-	Condition map[string]any    `json:"Condition,omitempty"`
-	Extra     map[string]string `json:"-"`
+	Sid       string         `json:"Sid"`
+	Effect    string         `json:"Effect"`
+	Principal any            `json:"Principal"`
+	Action    string         `json:"Action"`
+	Resource  string         `json:"Resource"`
+	Condition map[string]any `json:"Condition,omitempty"`
 }
 
 // lastModified formats times as Lambda does: 2024-01-02T03:04:05.000+0000.

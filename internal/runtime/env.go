@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -69,12 +68,11 @@ type env struct {
 	dying   chan struct{} // closed when the environment is being torn down
 	dieOnce sync.Once
 
-	tailMu  sync.Mutex
-	tail    *tailBuffer // non-nil while an invocation wants its log tail
-	invokes int         // completed invocations, owned by the pool
-	peakMB  int         // owned by the invocation in flight
-	peakAt  time.Time
-	idleAt  time.Time // owned by the pool
+	tailMu sync.Mutex
+	tail   *tailBuffer // non-nil while an invocation wants its log tail
+	peakMB int         // owned by the invocation in flight
+	peakAt time.Time
+	idleAt time.Time // owned by the pool
 }
 
 const (
@@ -519,5 +517,3 @@ func (t *tailBuffer) bytes() []byte {
 	}
 	return t.b
 }
-
-var errEnvGone = errors.New("execution environment is gone")

@@ -185,7 +185,6 @@ type localProcess struct {
 	cg   Cgroup
 	done chan struct{}
 	err  error
-	once sync.Once
 	peak int64
 }
 

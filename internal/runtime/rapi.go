@@ -38,7 +38,6 @@ type rapiConn struct {
 	c   net.Conn
 	br  *bufio.Reader
 	wmu sync.Mutex // the invoker writes events while this conn's loop reads
-	buf []byte
 }
 
 func (e *env) serveRuntimeAPI() {

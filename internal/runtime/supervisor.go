@@ -268,7 +268,6 @@ func (s *Supervisor) release(e *env) {
 	}
 	if current && e.alive() && !s.closed {
 		e.idleAt = time.Now()
-		e.invokes++
 		p.idle = append(p.idle, e)
 		s.mu.Unlock()
 		return
