@@ -465,6 +465,9 @@ func (s *Service) Serve(w http.ResponseWriter, r *awsproto.Request) error {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), Target)
 	h := operations[op]
 	if h == nil {
+		h = accountOperations[op]
+	}
+	if h == nil {
 		return awsproto.Errorf(http.StatusBadRequest, "UnknownOperationException", "Operation %s is not supported by gatehouse yet.", op)
 	}
 	return h(s, w, r)

@@ -36,6 +36,10 @@ type Options struct {
 	// (default: Endpoint).
 	Endpoint   string
 	IssuerBase string
+	// Mailer delivers codes and temporary passwords.
+	Mailer Mailer
+	// Invoker runs trigger functions.
+	Invoker Invoker
 }
 
 // Service implements the Cognito user pools API.

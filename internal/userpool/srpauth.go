@@ -53,6 +53,9 @@ func (s *Service) srpStart(ctx context.Context, p *Pool, c Client, params map[st
 		if !u.Enabled {
 			return nil, notAuthorized("User is disabled.")
 		}
+		if u.Status == "RESET_REQUIRED" || len(u.Verifier) == 0 {
+			return nil, awsproto.Errorf(http.StatusBadRequest, "PasswordResetRequiredException", "Password reset required for the user")
+		}
 		v, oerr := s.opts.Box.Open(u.Verifier, []byte("srp/"+p.ID+"/"+u.Username))
 		if oerr != nil {
 			return nil, oerr

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gatehouse/gatehouse/internal/awsproto"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -47,6 +48,8 @@ type userRecord struct {
 	// SignedOut: tokens issued up to this instant were ended by a global
 	// sign-out.
 	SignedOut time.Time `json:"signedOut,omitzero"`
+	// Codes are the outstanding one-time codes by purpose.
+	Codes map[string]*codeState `json:"codes,omitempty"`
 }
 
 // Attribute is a name/value pair as the API carries them.
@@ -223,18 +226,12 @@ func validateAttributes(p *Pool, attrs []Attribute, creating bool) (map[string]s
 		if len(a.Value) > 2048 {
 			return nil, invalidParameter("1 validation error detected: Value at 'userAttributes.%s.member.value' failed to satisfy constraint: Member must have length less than or equal to 2048", a.Name)
 		}
+		if err := checkValue(def, a.Value); err != nil {
+			return nil, err
+		}
 		out[a.Name] = a.Value
 	}
 	return out, nil
-}
-
-// AdminCreateUserInput is AdminCreateUser's request.
-type AdminCreateUserInput struct {
-	UserPoolID        string      `json:"UserPoolId"`
-	Username          string      `json:"Username"`
-	UserAttributes    []Attribute `json:"UserAttributes"`
-	TemporaryPassword *string     `json:"TemporaryPassword"`
-	MessageAction     *string     `json:"MessageAction"`
 }
 
 func newUUID() string {
@@ -245,67 +242,55 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
-// AdminCreateUser creates a user in FORCE_CHANGE_PASSWORD with a
-// temporary password (generated when none is given).
-func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput) (User, error) {
-	rec, err := s.pool(ctx, in.UserPoolID)
+// newUser validates a new user's name and attributes against the pool and
+// builds its record (not yet saved, no password, no status). In pools
+// that sign in by email or phone, the name given is that attribute and
+// the stored username is the sub.
+func (s *Service) newUser(ctx context.Context, p *Pool, name string, given []Attribute) (*userRecord, error) {
+	if name == "" || len(name) > 128 {
+		return nil, invalidParameter("1 validation error detected: Value at 'username' failed to satisfy constraint: Member must have length between 1 and 128")
+	}
+	attrs, err := validateAttributes(p, given, true)
 	if err != nil {
-		return User{}, err
-	}
-	p := &rec.Pool
-	if in.Username == "" || len(in.Username) > 128 {
-		return User{}, invalidParameter("1 validation error detected: Value at 'username' failed to satisfy constraint: Member must have length between 1 and 128")
-	}
-	if in.MessageAction != nil && *in.MessageAction != "SUPPRESS" && *in.MessageAction != "RESEND" {
-		return User{}, invalidParameter("1 validation error detected: Value '%s' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]", *in.MessageAction)
-	}
-	attrs, err := validateAttributes(p, in.UserAttributes, true)
-	if err != nil {
-		return User{}, err
+		return nil, err
 	}
 	sub := newUUID()
-	username := in.Username
+	username := name
 	if len(p.UsernameAttributes) > 0 {
-		// Email or phone as username: the name given is that attribute,
-		// and the stored username is the sub.
+		email, phone := slices.Contains(p.UsernameAttributes, "email"), slices.Contains(p.UsernameAttributes, "phone_number")
 		switch {
-		case slices.Contains(p.UsernameAttributes, "email") && strings.Contains(in.Username, "@"):
-			attrs["email"] = in.Username
-		case slices.Contains(p.UsernameAttributes, "phone_number") && strings.HasPrefix(in.Username, "+"):
-			attrs["phone_number"] = in.Username
+		case email && strings.Contains(name, "@"):
+			attrs["email"] = name
+		case phone && strings.HasPrefix(name, "+"):
+			attrs["phone_number"] = name
+		case email && !phone:
+			return nil, invalidParameter("Username should be an email.")
+		case phone && !email:
+			return nil, invalidParameter("Username should be a phone number.")
 		default:
-			return User{}, invalidParameter("Username should be either an email or a phone number.")
+			return nil, invalidParameter("Username should be either an email or a phone number.")
 		}
 		username = sub
-		if _, _, err := s.findUser(ctx, p, in.Username); err == nil {
-			return User{}, awsproto.Errorf(http.StatusBadRequest, "UsernameExistsException", "An account with the given email already exists.")
+		if _, _, err := s.findUser(ctx, p, name); err == nil {
+			attr := "email"
+			if !strings.Contains(name, "@") {
+				attr = "phone_number"
+			}
+			return nil, awsproto.Errorf(http.StatusBadRequest, "UsernameExistsException", "An account with the given %s already exists.", attr)
 		}
+	} else if strings.ContainsFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '/' }) {
+		// Cognito's pattern excludes separators and controls; "/" is ours
+		// to refuse, as it separates store keys.
+		return nil, invalidParameter("1 validation error detected: Value '%s' at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+", name)
 	}
 	attrs["sub"] = sub
 	for _, a := range p.SchemaAttributes {
 		if a.Required != nil && *a.Required && attrs[a.Name] == "" {
-			return User{}, invalidParameter("Attributes did not conform to the schema: %s: The attribute %s is required", a.Name, a.Name)
+			return nil, invalidParameter("Attributes did not conform to the schema: %s: The attribute %s is required", a.Name, a.Name)
 		}
 	}
 	now := s.now().UTC()
-	u := &userRecord{Username: username, Attributes: attrs, Status: "FORCE_CHANGE_PASSWORD", Enabled: true, Created: now, Modified: now,
-		TempExpires: now.AddDate(0, 0, p.Policies.PasswordPolicy.TemporaryPasswordValidityDays)}
-	pw := ""
-	if in.TemporaryPassword != nil {
-		pw = *in.TemporaryPassword
-		if err := p.Policies.PasswordPolicy.Check(pw); err != nil {
-			return User{}, awsproto.Errorf(http.StatusBadRequest, "InvalidPasswordException", "%s", err.Error())
-		}
-	} else if pw, err = p.Policies.PasswordPolicy.TemporaryPassword(nil); err != nil {
-		return User{}, err
-	}
-	if err := s.setPassword(p, u, pw); err != nil {
-		return User{}, err
-	}
-	if err := s.saveUser(ctx, p, userKey(p, username), u, nil, 0); err != nil {
-		return User{}, err
-	}
-	return u.view(nil), nil
+	return &userRecord{Username: username, Attributes: attrs, Enabled: true, Created: now, Modified: now}, nil
 }
 
 // AdminGetUser returns a user by username or alias.
@@ -377,13 +362,26 @@ func (s *Service) updateUser(ctx context.Context, p *Pool, username string, fn f
 		for k, v := range cur.Attributes {
 			next.Attributes[k] = v
 		}
+		next.Codes = make(map[string]*codeState, len(cur.Codes))
+		for k, v := range cur.Codes {
+			c := *v
+			next.Codes[k] = &c
+		}
+		var after error
 		if err := fn(&next); err != nil {
-			return old, err
+			var ke keepErr
+			if !errors.As(err, &ke) {
+				return old, err
+			}
+			after = ke.err
 		}
 		next.Modified = s.now().UTC()
 		err = s.saveUser(ctx, p, key, &next, &cur, r.Version)
 		if errors.Is(err, store.ErrConflict) && attempt < 5 {
 			continue
+		}
+		if err == nil {
+			err = after
 		}
 		return next, err
 	}

@@ -1,0 +1,99 @@
+package userpool
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/awsproto"
+)
+
+// op adapts a typed operation to a handler: decode, call, reply.
+func op[In any](fn func(s *Service, ctx context.Context, in *In) (any, error)) handler {
+	return func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
+		in, err := decode[In](r)
+		if err != nil {
+			return err
+		}
+		out, err := fn(s, r.Context(), in)
+		if err != nil {
+			return err
+		}
+		return reply(w, out)
+	}
+}
+
+type empty struct{}
+
+type userRef struct {
+	UserPoolID     string            `json:"UserPoolId"`
+	Username       string            `json:"Username"`
+	ClientMetadata map[string]string `json:"ClientMetadata"`
+}
+
+type tokenAttrs struct {
+	AccessToken        string            `json:"AccessToken"`
+	UserAttributes     []Attribute       `json:"UserAttributes"`
+	UserAttributeNames []string          `json:"UserAttributeNames"`
+	AttributeName      string            `json:"AttributeName"`
+	Code               string            `json:"Code"`
+	ClientMetadata     map[string]string `json:"ClientMetadata"`
+}
+
+type adminAttrs struct {
+	UserPoolID         string            `json:"UserPoolId"`
+	Username           string            `json:"Username"`
+	UserAttributes     []Attribute       `json:"UserAttributes"`
+	UserAttributeNames []string          `json:"UserAttributeNames"`
+	ClientMetadata     map[string]string `json:"ClientMetadata"`
+}
+
+// accountOperations are sign-up, confirmation, recovery and attributes.
+var accountOperations = map[string]handler{
+	"SignUp": op(func(s *Service, ctx context.Context, in *SignUpInput) (any, error) { return s.SignUp(ctx, in) }),
+	"ConfirmSignUp": op(func(s *Service, ctx context.Context, in *ConfirmInput) (any, error) {
+		return empty{}, s.ConfirmSignUp(ctx, in)
+	}),
+	"ResendConfirmationCode": op(func(s *Service, ctx context.Context, in *ResendInput) (any, error) {
+		d, err := s.ResendConfirmationCode(ctx, in)
+		return map[string]any{"CodeDeliveryDetails": d}, err
+	}),
+	"AdminConfirmSignUp": op(func(s *Service, ctx context.Context, in *userRef) (any, error) {
+		return empty{}, s.AdminConfirmSignUp(ctx, in.UserPoolID, in.Username, in.ClientMetadata)
+	}),
+	"ForgotPassword": op(func(s *Service, ctx context.Context, in *ResendInput) (any, error) {
+		d, err := s.ForgotPassword(ctx, in)
+		return map[string]any{"CodeDeliveryDetails": d}, err
+	}),
+	"ConfirmForgotPassword": op(func(s *Service, ctx context.Context, in *ConfirmForgotInput) (any, error) {
+		return empty{}, s.ConfirmForgotPassword(ctx, in)
+	}),
+	"AdminResetUserPassword": op(func(s *Service, ctx context.Context, in *userRef) (any, error) {
+		return empty{}, s.AdminResetUserPassword(ctx, in.UserPoolID, in.Username, in.ClientMetadata)
+	}),
+	"UpdateUserAttributes": op(func(s *Service, ctx context.Context, in *tokenAttrs) (any, error) {
+		ds, err := s.UpdateUserAttributes(ctx, in.AccessToken, in.UserAttributes, in.ClientMetadata)
+		return map[string]any{"CodeDeliveryDetailsList": ds}, err
+	}),
+	"AdminUpdateUserAttributes": op(func(s *Service, ctx context.Context, in *adminAttrs) (any, error) {
+		return empty{}, s.AdminUpdateUserAttributes(ctx, in.UserPoolID, in.Username, in.UserAttributes, in.ClientMetadata)
+	}),
+	"DeleteUserAttributes": op(func(s *Service, ctx context.Context, in *tokenAttrs) (any, error) {
+		return empty{}, s.DeleteUserAttributes(ctx, in.AccessToken, in.UserAttributeNames)
+	}),
+	"AdminDeleteUserAttributes": op(func(s *Service, ctx context.Context, in *adminAttrs) (any, error) {
+		return empty{}, s.AdminDeleteUserAttributes(ctx, in.UserPoolID, in.Username, in.UserAttributeNames)
+	}),
+	"GetUserAttributeVerificationCode": op(func(s *Service, ctx context.Context, in *tokenAttrs) (any, error) {
+		d, err := s.GetUserAttributeVerificationCode(ctx, in.AccessToken, in.AttributeName, in.ClientMetadata)
+		return map[string]any{"CodeDeliveryDetails": d}, err
+	}),
+	"VerifyUserAttribute": op(func(s *Service, ctx context.Context, in *tokenAttrs) (any, error) {
+		return empty{}, s.VerifyUserAttribute(ctx, in.AccessToken, in.AttributeName, in.Code)
+	}),
+	"AddCustomAttributes": op(func(s *Service, ctx context.Context, in *struct {
+		UserPoolID       string            `json:"UserPoolId"`
+		CustomAttributes []SchemaAttribute `json:"CustomAttributes"`
+	}) (any, error) {
+		return empty{}, s.AddCustomAttributes(ctx, in.UserPoolID, in.CustomAttributes)
+	}),
+}
