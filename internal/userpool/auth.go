@@ -32,6 +32,7 @@ type AuthInput struct {
 	ClientID       string            `json:"ClientId"`
 	AuthFlow       string            `json:"AuthFlow"`
 	AuthParameters map[string]string `json:"AuthParameters"`
+	ClientMetadata map[string]string `json:"ClientMetadata"`
 }
 
 // AuthResult is a successful sign-in.
@@ -155,7 +156,7 @@ func (s *Service) InitiateAuth(ctx context.Context, in *AuthInput, admin bool) (
 	params := in.AuthParameters
 	switch flow {
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
-		return s.refresh(ctx, p, c, params)
+		return s.refresh(ctx, p, c, params, in.ClientMetadata)
 	case "USER_SRP_AUTH":
 		return s.srpStart(ctx, p, c, params)
 	}
@@ -199,7 +200,22 @@ func (s *Service) InitiateAuth(ctx context.Context, in *AuthInput, admin bool) (
 		}
 		return s.newPasswordChallenge(p, c, &u)
 	}
-	return s.issue(ctx, p, c, &u, now, "", true)
+	return s.signedIn(ctx, p, c, &u, "TokenGeneration_Authentication", in.ClientMetadata)
+}
+
+// signedIn finishes a sign-in whose first factor passed: an MFA
+// challenge when the pool and the user call for one, else tokens.
+func (s *Service) signedIn(ctx context.Context, p *Pool, c Client, u *userRecord, source string, meta map[string]string) (*AuthOutput, error) {
+	if out, err := s.mfaChallenge(ctx, p, c, u, source); out != nil || err != nil {
+		return out, err
+	}
+	return s.complete(ctx, p, c, u, source, meta)
+}
+
+// complete ends a sign-in that passed every challenge: fresh tokens with
+// a new lineage. source is the PreTokenGeneration trigger source.
+func (s *Service) complete(ctx context.Context, p *Pool, c Client, u *userRecord, source string, meta map[string]string) (*AuthOutput, error) {
+	return s.issue(ctx, p, c, u, s.now().UTC(), "", true, source, meta)
 }
 
 // recordFailure counts a failed sign-in: after five, the user is locked
@@ -285,6 +301,7 @@ type ChallengeInput struct {
 	ChallengeName      string            `json:"ChallengeName"`
 	Session            string            `json:"Session"`
 	ChallengeResponses map[string]string `json:"ChallengeResponses"`
+	ClientMetadata     map[string]string `json:"ClientMetadata"`
 }
 
 // RespondToAuthChallenge answers NEW_PASSWORD_REQUIRED.
@@ -295,7 +312,7 @@ func (s *Service) RespondToAuthChallenge(ctx context.Context, in *ChallengeInput
 	}
 	switch in.ChallengeName {
 	case "PASSWORD_VERIFIER":
-		return s.srpVerify(ctx, p, c, in.ChallengeResponses)
+		return s.srpVerify(ctx, p, c, in.ChallengeResponses, in.ClientMetadata)
 	case "NEW_PASSWORD_REQUIRED":
 	default:
 		return nil, invalidParameter("%s is not supported by gatehouse yet.", in.ChallengeName)
@@ -349,7 +366,7 @@ func (s *Service) RespondToAuthChallenge(ctx context.Context, in *ChallengeInput
 	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, p, c, &u, s.now().UTC(), "", true)
+	return s.signedIn(ctx, p, c, &u, "TokenGeneration_NewPasswordChallenge", in.ClientMetadata)
 }
 
 // refreshRecord is a refresh token's server-side state; the token itself
@@ -367,8 +384,9 @@ func hashToken(t string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// issue signs ID and access tokens (and a refresh token when withRefresh).
-func (s *Service) issue(ctx context.Context, p *Pool, c Client, u *userRecord, authTime time.Time, originJTI string, withRefresh bool) (*AuthOutput, error) {
+// issue signs ID and access tokens (and a refresh token when withRefresh);
+// source and meta are for the PreTokenGeneration trigger.
+func (s *Service) issue(ctx context.Context, p *Pool, c Client, u *userRecord, authTime time.Time, originJTI string, withRefresh bool, source string, meta map[string]string) (*AuthOutput, error) {
 	ks, err := s.keySet(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -429,7 +447,7 @@ func (s *Service) issue(ctx context.Context, p *Pool, c Client, u *userRecord, a
 
 // refresh runs REFRESH_TOKEN_AUTH: new ID and access tokens in the same
 // lineage, no new refresh token, auth_time kept.
-func (s *Service) refresh(ctx context.Context, p *Pool, c Client, params map[string]string) (*AuthOutput, error) {
+func (s *Service) refresh(ctx context.Context, p *Pool, c Client, params, meta map[string]string) (*AuthOutput, error) {
 	rt := params["REFRESH_TOKEN"]
 	if rt == "" {
 		return nil, invalidParameter("Missing required parameter REFRESH_TOKEN")
@@ -457,5 +475,5 @@ func (s *Service) refresh(ctx context.Context, p *Pool, c Client, params map[str
 	if !u.SignedOut.IsZero() && rec.Issued.Before(u.SignedOut) {
 		return nil, notAuthorized("Refresh Token has been revoked")
 	}
-	return s.issue(ctx, p, c, &u, rec.AuthTime, rec.OriginJTI, false)
+	return s.issue(ctx, p, c, &u, rec.AuthTime, rec.OriginJTI, false, "TokenGeneration_RefreshTokens", meta)
 }

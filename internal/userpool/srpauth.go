@@ -116,7 +116,7 @@ func fakeUserID(s *Service, poolID, name string) string {
 }
 
 // srpVerify checks the PASSWORD_VERIFIER answer.
-func (s *Service) srpVerify(ctx context.Context, p *Pool, c Client, r map[string]string) (*AuthOutput, error) {
+func (s *Service) srpVerify(ctx context.Context, p *Pool, c Client, r, meta map[string]string) (*AuthOutput, error) {
 	blockB64, sig, ts := r["PASSWORD_CLAIM_SECRET_BLOCK"], r["PASSWORD_CLAIM_SIGNATURE"], r["TIMESTAMP"]
 	if blockB64 == "" || sig == "" || ts == "" {
 		return nil, invalidParameter("Missing required parameter %s", map[bool]string{true: "PASSWORD_CLAIM_SECRET_BLOCK", false: "PASSWORD_CLAIM_SIGNATURE or TIMESTAMP"}[blockB64 == ""])
@@ -172,5 +172,5 @@ func (s *Service) srpVerify(ctx context.Context, p *Pool, c Client, r map[string
 	case "FORCE_CHANGE_PASSWORD":
 		return s.newPasswordChallenge(p, c, &u)
 	}
-	return s.issue(ctx, p, c, &u, now, "", true)
+	return s.signedIn(ctx, p, c, &u, "TokenGeneration_Authentication", meta)
 }
