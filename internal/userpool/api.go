@@ -171,12 +171,19 @@ var operations = map[string]handler{
 		if err != nil {
 			return err
 		}
-		u, err := s.AdminGetUser(r.Context(), in.UserPoolId, in.Username)
+		rec, err := s.pool(r.Context(), in.UserPoolId)
 		if err != nil {
 			return err
 		}
-		return reply(w, map[string]any{"Username": u.Username, "UserAttributes": u.Attributes, "UserCreateDate": u.UserCreateDate,
-			"UserLastModifiedDate": u.UserLastModifiedDate, "Enabled": u.Enabled, "UserStatus": u.UserStatus})
+		u, _, err := s.findUser(r.Context(), &rec.Pool, in.Username)
+		if err != nil {
+			return err
+		}
+		v := u.view(nil)
+		out := map[string]any{"Username": v.Username, "UserAttributes": v.Attributes, "UserCreateDate": v.UserCreateDate,
+			"UserLastModifiedDate": v.UserLastModifiedDate, "Enabled": v.Enabled, "UserStatus": v.UserStatus}
+		u.mfaView(out)
+		return reply(w, out)
 	},
 	"AdminDeleteUser": func(s *Service, w http.ResponseWriter, r *awsproto.Request) error {
 		in, err := decode[struct{ UserPoolId, Username string }](r)

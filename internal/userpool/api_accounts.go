@@ -90,6 +90,24 @@ var accountOperations = map[string]handler{
 	"VerifyUserAttribute": op(func(s *Service, ctx context.Context, in *tokenAttrs) (any, error) {
 		return empty{}, s.VerifyUserAttribute(ctx, in.AccessToken, in.AttributeName, in.Code)
 	}),
+	"AssociateSoftwareToken": op(func(s *Service, ctx context.Context, in *struct{ AccessToken, Session string }) (any, error) {
+		return s.AssociateSoftwareToken(ctx, in.AccessToken, in.Session)
+	}),
+	"VerifySoftwareToken": op(func(s *Service, ctx context.Context, in *struct{ AccessToken, Session, UserCode, FriendlyDeviceName string }) (any, error) {
+		return s.VerifySoftwareToken(ctx, in.AccessToken, in.Session, in.UserCode, in.FriendlyDeviceName)
+	}),
+	"SetUserMFAPreference": op(func(s *Service, ctx context.Context, in *MFAPreferenceInput) (any, error) {
+		return empty{}, s.SetMFAPreference(ctx, in, false)
+	}),
+	"AdminSetUserMFAPreference": op(func(s *Service, ctx context.Context, in *MFAPreferenceInput) (any, error) {
+		return empty{}, s.SetMFAPreference(ctx, in, true)
+	}),
+	"SetUserPoolMfaConfig": op(func(s *Service, ctx context.Context, in *MfaConfigInput) (any, error) {
+		return s.SetUserPoolMfaConfig(ctx, in)
+	}),
+	"GetUserPoolMfaConfig": op(func(s *Service, ctx context.Context, in *struct{ UserPoolId string }) (any, error) {
+		return s.GetUserPoolMfaConfig(ctx, in.UserPoolId)
+	}),
 	"AddCustomAttributes": op(func(s *Service, ctx context.Context, in *struct {
 		UserPoolID       string            `json:"UserPoolId"`
 		CustomAttributes []SchemaAttribute `json:"CustomAttributes"`

@@ -246,6 +246,11 @@ type challengeSession struct {
 	Pool, Client, User, Challenge string
 	Expires                       time.Time
 	Nonce                         string
+	// Source is the PreTokenGeneration trigger source the sign-in will
+	// end with; Verified marks an MFA_SETUP session whose new factor
+	// VerifySoftwareToken accepted.
+	Source   string `json:",omitempty"`
+	Verified bool   `json:",omitempty"`
 }
 
 func (s *Service) sealSession(cs challengeSession) string {
@@ -313,6 +318,8 @@ func (s *Service) RespondToAuthChallenge(ctx context.Context, in *ChallengeInput
 	switch in.ChallengeName {
 	case "PASSWORD_VERIFIER":
 		return s.srpVerify(ctx, p, c, in.ChallengeResponses, in.ClientMetadata)
+	case "SMS_MFA", "SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE", "MFA_SETUP":
+		return s.respondMFA(ctx, p, c, in)
 	case "NEW_PASSWORD_REQUIRED":
 	default:
 		return nil, invalidParameter("%s is not supported by gatehouse yet.", in.ChallengeName)

@@ -115,6 +115,14 @@ type EmailConfiguration struct {
 	ConfigurationSet    string `json:"ConfigurationSet,omitempty"`
 }
 
+// SmsConfiguration is how a pool sends SMS (through SNS on AWS; through
+// the SMS webhook or the outbox here).
+type SmsConfiguration struct {
+	SnsCallerArn string `json:"SnsCallerArn"`
+	ExternalID   string `json:"ExternalId,omitempty"`
+	SnsRegion    string `json:"SnsRegion,omitempty"`
+}
+
 // Pool is Cognito's UserPoolType.
 type Pool struct {
 	ID                          string                       `json:"Id"`
@@ -137,6 +145,7 @@ type Pool struct {
 	MfaConfiguration            string                       `json:"MfaConfiguration"`
 	EstimatedNumberOfUsers      int                          `json:"EstimatedNumberOfUsers"`
 	EmailConfiguration          EmailConfiguration           `json:"EmailConfiguration"`
+	SmsConfiguration            *SmsConfiguration            `json:"SmsConfiguration,omitempty"`
 	UserPoolTags                map[string]string            `json:"UserPoolTags"`
 	Domain                      string                       `json:"Domain,omitempty"`
 	AdminCreateUserConfig       AdminCreateUserConfig        `json:"AdminCreateUserConfig"`

@@ -23,6 +23,8 @@ type poolRecord struct {
 	Pool Pool `json:"pool"`
 	// Keys are the pool's signing keys, each sealed with the master key.
 	Keys [][]byte `json:"keys"`
+	// MFA is which second factors the pool offers.
+	MFA poolMFA `json:"mfa,omitzero"`
 }
 
 // PoolInput is CreateUserPool's (and UpdateUserPool's) request.
@@ -43,6 +45,7 @@ type PoolInput struct {
 	MfaConfiguration            *string                      `json:"MfaConfiguration"`
 	UserAttributeUpdateSettings *UserAttributeUpdateSettings `json:"UserAttributeUpdateSettings"`
 	EmailConfiguration          *EmailConfiguration          `json:"EmailConfiguration"`
+	SmsConfiguration            *SmsConfiguration            `json:"SmsConfiguration"`
 	UserPoolTags                map[string]string            `json:"UserPoolTags"`
 	AdminCreateUserConfig       *AdminCreateUserConfig       `json:"AdminCreateUserConfig"`
 	Schema                      []SchemaAttribute            `json:"Schema"`
@@ -143,6 +146,12 @@ func (in *PoolInput) apply(p *Pool, creating bool) error {
 		}
 		p.VerificationMessageTemplate = t
 	}
+	if in.SmsConfiguration != nil {
+		if in.SmsConfiguration.SnsCallerArn == "" {
+			return invalidParameter("1 validation error detected: Value null at 'smsConfiguration.snsCallerArn' failed to satisfy constraint: Member must not be null")
+		}
+		p.SmsConfiguration = in.SmsConfiguration
+	}
 	if in.MfaConfiguration != nil {
 		if err := oneOf("mfaConfiguration", *in.MfaConfiguration, "OFF", "ON", "OPTIONAL"); err != nil {
 			return err
@@ -212,7 +221,10 @@ func (s *Service) CreatePool(ctx context.Context, in *PoolInput) (Pool, error) {
 		if err != nil {
 			return Pool{}, err
 		}
-		data, err := json.Marshal(poolRecord{Pool: p, Keys: keys})
+		// A pool created with MFA and an SMS configuration offers SMS MFA,
+		// as on AWS; TOTP needs SetUserPoolMfaConfig.
+		mfa := poolMFA{SMS: p.MfaConfiguration != "OFF" && p.SmsConfiguration != nil}
+		data, err := json.Marshal(poolRecord{Pool: p, Keys: keys, MFA: mfa})
 		if err != nil {
 			return Pool{}, err
 		}

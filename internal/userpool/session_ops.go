@@ -91,7 +91,9 @@ func (s *Service) GetUser(ctx context.Context, accessToken string) (map[string]a
 		return nil, err
 	}
 	v := u.view(nil)
-	return map[string]any{"Username": v.Username, "UserAttributes": v.Attributes}, nil
+	out := map[string]any{"Username": v.Username, "UserAttributes": v.Attributes}
+	u.mfaView(out)
+	return out, nil
 }
 
 // signOut ends every session of a user: refresh tokens issued before now

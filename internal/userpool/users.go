@@ -50,6 +50,7 @@ type userRecord struct {
 	SignedOut time.Time `json:"signedOut,omitzero"`
 	// Codes are the outstanding one-time codes by purpose.
 	Codes map[string]*codeState `json:"codes,omitempty"`
+	MFA   userMFA               `json:"mfa,omitzero"`
 }
 
 // Attribute is a name/value pair as the API carries them.
