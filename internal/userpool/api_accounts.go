@@ -108,6 +108,48 @@ var accountOperations = map[string]handler{
 	"GetUserPoolMfaConfig": op(func(s *Service, ctx context.Context, in *struct{ UserPoolId string }) (any, error) {
 		return s.GetUserPoolMfaConfig(ctx, in.UserPoolId)
 	}),
+	"CreateResourceServer": op(func(s *Service, ctx context.Context, in *ResourceServer) (any, error) {
+		rs, err := s.CreateResourceServer(ctx, in)
+		return map[string]any{"ResourceServer": rs}, err
+	}),
+	"DescribeResourceServer": op(func(s *Service, ctx context.Context, in *struct{ UserPoolId, Identifier string }) (any, error) {
+		rs, err := s.DescribeResourceServer(ctx, in.UserPoolId, in.Identifier)
+		return map[string]any{"ResourceServer": rs}, err
+	}),
+	"UpdateResourceServer": op(func(s *Service, ctx context.Context, in *ResourceServer) (any, error) {
+		rs, err := s.UpdateResourceServer(ctx, in)
+		return map[string]any{"ResourceServer": rs}, err
+	}),
+	"DeleteResourceServer": op(func(s *Service, ctx context.Context, in *struct{ UserPoolId, Identifier string }) (any, error) {
+		return empty{}, s.DeleteResourceServer(ctx, in.UserPoolId, in.Identifier)
+	}),
+	"ListResourceServers": op(func(s *Service, ctx context.Context, in *struct {
+		UserPoolId, NextToken string
+		MaxResults            int
+	}) (any, error) {
+		rs, next, err := s.ListResourceServers(ctx, in.UserPoolId, in.MaxResults, in.NextToken)
+		out := map[string]any{"ResourceServers": rs}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		return out, err
+	}),
+	"TagResource": op(func(s *Service, ctx context.Context, in *struct {
+		ResourceArn string
+		Tags        map[string]string
+	}) (any, error) {
+		return empty{}, s.TagResource(ctx, in.ResourceArn, in.Tags)
+	}),
+	"UntagResource": op(func(s *Service, ctx context.Context, in *struct {
+		ResourceArn string
+		TagKeys     []string
+	}) (any, error) {
+		return empty{}, s.UntagResource(ctx, in.ResourceArn, in.TagKeys)
+	}),
+	"ListTagsForResource": op(func(s *Service, ctx context.Context, in *struct{ ResourceArn string }) (any, error) {
+		tags, err := s.ListTagsForResource(ctx, in.ResourceArn)
+		return map[string]any{"Tags": tags}, err
+	}),
 	"AddCustomAttributes": op(func(s *Service, ctx context.Context, in *struct {
 		UserPoolID       string            `json:"UserPoolId"`
 		CustomAttributes []SchemaAttribute `json:"CustomAttributes"`

@@ -270,6 +270,9 @@ func (s *Service) CreateClient(ctx context.Context, in *ClientInput) (Client, er
 	if err := in.apply(&c, pool.Pool.SchemaAttributes); err != nil {
 		return Client{}, err
 	}
+	if err := s.checkScopes(ctx, pool.Pool.ID, c.AllowedOAuthScopes); err != nil {
+		return Client{}, err
+	}
 	c.ClientID = newClientID()
 	rec := clientRecord{Client: c}
 	secret := ""
@@ -346,6 +349,9 @@ func (s *Service) UpdateClient(ctx context.Context, in *ClientInput) (Client, er
 		c := defaultClient(old.UserPoolID, old.CreationDate)
 		c.ClientID, c.ClientName = old.ClientID, old.ClientName
 		if err := in.apply(&c, pool.Pool.SchemaAttributes); err != nil {
+			return err
+		}
+		if err := s.checkScopes(ctx, pool.Pool.ID, c.AllowedOAuthScopes); err != nil {
 			return err
 		}
 		c.LastModifiedDate = epoch(s.now().UTC())

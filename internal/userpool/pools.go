@@ -321,7 +321,7 @@ func (s *Service) DeletePool(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		for _, kind := range []string{kindUser, kindIndex, kindGroup, kindMember, kindUserGroups} {
+		for _, kind := range []string{kindUser, kindIndex, kindGroup, kindMember, kindUserGroups, kindResourceServer} {
 			rs, err := tx.List(kind, id+"/", "", 0)
 			if err != nil {
 				return err
