@@ -2,6 +2,9 @@ package userpool
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -371,4 +374,10 @@ func TestPreventUserExistenceErrorsOnRecovery(t *testing.T) {
 	wantErr(t, err, "CodeMismatchException", "")
 	_, err = e.s.ForgotPassword(ctx, &ResendInput{ClientID: e.client.ClientID, Username: "ghost"})
 	wantErr(t, err, "UserNotFoundException", "")
+}
+
+func secretHashFor(c Client, username string) string {
+	m := hmac.New(sha256.New, []byte(c.ClientSecret))
+	m.Write([]byte(username + c.ClientID))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -101,6 +102,7 @@ func flowAllowed(c Client, flow string) bool {
 		"REFRESH_TOKEN_AUTH":       {"ALLOW_REFRESH_TOKEN_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
 		"REFRESH_TOKEN":            {"ALLOW_REFRESH_TOKEN_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
 		"USER_SRP_AUTH":            {"ALLOW_USER_SRP_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
+		"CUSTOM_AUTH":              {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"},
 	}[flow]
 	for _, f := range flows {
 		if slices.Contains(want, f) {
@@ -140,8 +142,8 @@ func (s *Service) InitiateAuth(ctx context.Context, in *AuthInput, admin bool) (
 	flow := in.AuthFlow
 	switch flow {
 	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
-	case "USER_SRP_AUTH":
-	case "CUSTOM_AUTH", "USER_AUTH":
+	case "USER_SRP_AUTH", "CUSTOM_AUTH":
+	case "USER_AUTH":
 		return nil, invalidParameter("%s is not supported by gatehouse yet.", flow)
 	default:
 		return nil, invalidParameter("1 validation error detected: Value '%s' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [USER_SRP_AUTH, REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]", flow)
@@ -158,7 +160,9 @@ func (s *Service) InitiateAuth(ctx context.Context, in *AuthInput, admin bool) (
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return s.refresh(ctx, p, c, params, in.ClientMetadata)
 	case "USER_SRP_AUTH":
-		return s.srpStart(ctx, p, c, params)
+		return s.srpStart(ctx, p, c, params, in.ClientMetadata, false)
+	case "CUSTOM_AUTH":
+		return s.customStart(ctx, p, c, params, in.ClientMetadata)
 	}
 	name, password := params["USERNAME"], params["PASSWORD"]
 	if name == "" || password == "" {
@@ -167,11 +171,8 @@ func (s *Service) InitiateAuth(ctx context.Context, in *AuthInput, admin bool) (
 	if err := s.secretHash(c, name, params["SECRET_HASH"]); err != nil {
 		return nil, err
 	}
-	u, _, err := s.findUser(ctx, p, name)
+	u, err := s.passwordUser(ctx, p, c, name, password, in.ClientMetadata)
 	if err != nil {
-		if c.PreventUserExistenceErrors == "ENABLED" {
-			return nil, notAuthorized("Incorrect username or password.")
-		}
 		return nil, err
 	}
 	now := s.now().UTC()
@@ -212,9 +213,13 @@ func (s *Service) signedIn(ctx context.Context, p *Pool, c Client, u *userRecord
 	return s.complete(ctx, p, c, u, source, meta)
 }
 
-// complete ends a sign-in that passed every challenge: fresh tokens with
-// a new lineage. source is the PreTokenGeneration trigger source.
+// complete ends a sign-in that passed every challenge: the
+// PostAuthentication trigger, then fresh tokens with a new lineage.
+// source is the PreTokenGeneration trigger source.
 func (s *Service) complete(ctx context.Context, p *Pool, c Client, u *userRecord, source string, meta map[string]string) (*AuthOutput, error) {
+	if err := s.postAuthentication(ctx, p, c, u, meta); err != nil {
+		return nil, err
+	}
 	return s.issue(ctx, p, c, u, s.now().UTC(), "", true, source, meta)
 }
 
@@ -320,6 +325,8 @@ func (s *Service) RespondToAuthChallenge(ctx context.Context, in *ChallengeInput
 		return s.srpVerify(ctx, p, c, in.ChallengeResponses, in.ClientMetadata)
 	case "SMS_MFA", "SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE", "MFA_SETUP":
 		return s.respondMFA(ctx, p, c, in)
+	case "CUSTOM_CHALLENGE":
+		return s.customRespond(ctx, p, c, in)
 	case "NEW_PASSWORD_REQUIRED":
 	default:
 		return nil, invalidParameter("%s is not supported by gatehouse yet.", in.ChallengeName)
@@ -384,6 +391,21 @@ type refreshRecord struct {
 	AuthTime           time.Time
 	Issued             time.Time
 	Expires            time.Time
+	// RotatedOut is when rotation replaced this token; it works for the
+	// client's grace period after that.
+	RotatedOut time.Time `json:",omitzero"`
+}
+
+// newRefreshToken stores rec under a fresh opaque token and returns it.
+func (s *Service) newRefreshToken(ctx context.Context, rec refreshRecord) (string, error) {
+	var raw [32]byte
+	rand.Read(raw[:])
+	rt := base64.RawURLEncoding.EncodeToString(raw[:])
+	data, _ := json.Marshal(rec)
+	if _, err := s.st.Create(ctx, kindRefresh, hashToken(rt), data); err != nil {
+		return "", err
+	}
+	return rt, nil
 }
 
 func hashToken(t string) string {
@@ -418,11 +440,15 @@ func (s *Service) issue(ctx context.Context, p *Pool, c Client, u *userRecord, a
 		return nil, err
 	}
 	groups, roles, preferred := groupClaims(gs)
+	tc, err := s.preTokenGeneration(ctx, p, c, u, source, meta, tokenClaims{Groups: groups, Roles: roles, PreferredRole: preferred})
+	if err != nil {
+		return nil, err
+	}
 	idTok, err := tokens.Sign(ks.Active(tokens.UseID), tokens.IDClaims(tokens.IDTokenInput{
 		Issuer: issuer, ClientID: c.ClientID, Sub: u.Attributes["sub"], Username: u.Username, AuthTime: authTime, IssuedAt: now,
 		Validity: time.Duration(seconds(c.IDTokenValidity, c.TokenValidityUnits.IDToken)) * time.Second,
 		JTI:      newUUID(), OriginJTI: originJTI, EventID: eventID, Attributes: readable,
-		Groups: groups, Roles: roles, PreferredRole: preferred,
+		Groups: tc.Groups, Roles: tc.Roles, PreferredRole: tc.PreferredRole, Extra: tc.IDAdd, Suppress: tc.IDSuppress,
 	}))
 	if err != nil {
 		return nil, err
@@ -431,23 +457,18 @@ func (s *Service) issue(ctx context.Context, p *Pool, c Client, u *userRecord, a
 	accessTok, err := tokens.Sign(ks.Active(tokens.UseAccess), tokens.AccessClaims(tokens.AccessTokenInput{
 		Issuer: issuer, ClientID: c.ClientID, Sub: u.Attributes["sub"], Username: u.Username, AuthTime: authTime, IssuedAt: now,
 		Validity: time.Duration(accessValidity) * time.Second, JTI: newUUID(), OriginJTI: originJTI, EventID: eventID,
-		Groups: groups,
+		Groups: tc.Groups, Extra: tc.AccessAdd, Suppress: tc.AccessSupp, Scopes: tc.Scopes,
 	}))
 	if err != nil {
 		return nil, err
 	}
 	res := &AuthResult{AccessToken: accessTok, IDToken: idTok, ExpiresIn: accessValidity, TokenType: "Bearer"}
 	if withRefresh {
-		var raw [32]byte
-		rand.Read(raw[:])
-		rt := base64.RawURLEncoding.EncodeToString(raw[:])
-		rec := refreshRecord{Pool: p.ID, Client: c.ClientID, User: u.Username, OriginJTI: originJTI, AuthTime: authTime, Issued: now,
-			Expires: now.Add(time.Duration(seconds(c.RefreshTokenValidity, c.TokenValidityUnits.RefreshToken)) * time.Second)}
-		data, _ := json.Marshal(rec)
-		if _, err := s.st.Create(ctx, kindRefresh, hashToken(rt), data); err != nil {
+		expires := now.Add(time.Duration(seconds(c.RefreshTokenValidity, c.TokenValidityUnits.RefreshToken)) * time.Second)
+		if res.RefreshToken, err = s.newRefreshToken(ctx, refreshRecord{Pool: p.ID, Client: c.ClientID, User: u.Username,
+			OriginJTI: originJTI, AuthTime: authTime, Issued: now, Expires: expires}); err != nil {
 			return nil, err
 		}
-		res.RefreshToken = rt
 	}
 	return &AuthOutput{ChallengeParameters: map[string]string{}, AuthenticationResult: res}, nil
 }
@@ -459,28 +480,107 @@ func (s *Service) refresh(ctx context.Context, p *Pool, c Client, params, meta m
 	if rt == "" {
 		return nil, invalidParameter("Missing required parameter REFRESH_TOKEN")
 	}
-	var rec refreshRecord
-	if _, err := s.getJSON(ctx, kindRefresh, hashToken(rt), &rec, notAuthorized("Invalid Refresh Token.")); err != nil {
+	if c.RefreshTokenRotation != nil && c.RefreshTokenRotation.Feature == "ENABLED" {
+		return nil, notAuthorized("Refresh token rotation is enabled for this app client: use GetTokensFromRefreshToken.")
+	}
+	rec, u, err := s.loadRefresh(ctx, p, c, rt, func(user string) error {
+		// Clients hash the internal username (the sub in email pools).
+		err := s.secretHash(c, user, params["SECRET_HASH"])
+		if err != nil && params["USERNAME"] != "" && s.secretHash(c, params["USERNAME"], params["SECRET_HASH"]) == nil {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
-	if rec.Pool != p.ID || rec.Client != c.ClientID || s.now().After(rec.Expires) {
-		return nil, notAuthorized("Invalid Refresh Token.")
+	return s.issue(ctx, p, c, &u, rec.AuthTime, rec.OriginJTI, false, "TokenGeneration_RefreshTokens", meta)
+}
+
+// loadRefresh checks a refresh token: known, this pool's and client's,
+// unexpired, not revoked, not rotated out past its grace, its user still
+// there and enabled and not signed out since; check verifies the
+// client's secret for the token's user.
+func (s *Service) loadRefresh(ctx context.Context, p *Pool, c Client, rt string, check func(user string) error) (refreshRecord, userRecord, error) {
+	var rec refreshRecord
+	var u userRecord
+	if _, err := s.getJSON(ctx, kindRefresh, hashToken(rt), &rec, notAuthorized("Invalid Refresh Token.")); err != nil {
+		return rec, u, err
+	}
+	now := s.now()
+	if rec.Pool != p.ID || rec.Client != c.ClientID || now.After(rec.Expires) {
+		return rec, u, notAuthorized("Invalid Refresh Token.")
+	}
+	if !rec.RotatedOut.IsZero() && now.After(rec.RotatedOut.Add(rotationGrace(c))) {
+		return rec, u, notAuthorized("Invalid Refresh Token.")
 	}
 	if _, err := s.st.Get(ctx, kindRevoked, rec.OriginJTI); err == nil {
-		return nil, notAuthorized("Refresh Token has been revoked")
+		return rec, u, notAuthorized("Refresh Token has been revoked")
 	}
-	// Clients hash the internal username (the sub in email pools).
-	if err := s.secretHash(c, rec.User, params["SECRET_HASH"]); err != nil {
-		if params["USERNAME"] == "" || s.secretHash(c, params["USERNAME"], params["SECRET_HASH"]) != nil {
-			return nil, err
-		}
+	if err := check(rec.User); err != nil {
+		return rec, u, err
 	}
 	u, _, err := s.findUser(ctx, p, rec.User)
 	if err != nil || !u.Enabled {
-		return nil, notAuthorized("Invalid Refresh Token.")
+		return rec, u, notAuthorized("Invalid Refresh Token.")
 	}
 	if !u.SignedOut.IsZero() && rec.Issued.Before(u.SignedOut) {
-		return nil, notAuthorized("Refresh Token has been revoked")
+		return rec, u, notAuthorized("Refresh Token has been revoked")
 	}
-	return s.issue(ctx, p, c, &u, rec.AuthTime, rec.OriginJTI, false, "TokenGeneration_RefreshTokens", meta)
+	return rec, u, nil
+}
+
+func rotationGrace(c Client) time.Duration {
+	if c.RefreshTokenRotation == nil || c.RefreshTokenRotation.RetryGracePeriodSeconds == nil {
+		return 0
+	}
+	return time.Duration(*c.RefreshTokenRotation.RetryGracePeriodSeconds) * time.Second
+}
+
+// GetTokensFromRefreshToken refreshes tokens and, when the client rotates
+// refresh tokens, replaces the refresh token too: the new one keeps the
+// lineage and the original expiry (rotation does not extend a session),
+// the old one works for the grace period and then never again.
+func (s *Service) GetTokensFromRefreshToken(ctx context.Context, rt, clientID, clientSecret string, meta map[string]string) (*AuthOutput, error) {
+	if rt == "" {
+		return nil, invalidParameter("1 validation error detected: Value null at 'refreshToken' failed to satisfy constraint: Member must not be null")
+	}
+	p, c, err := s.caller(ctx, "", clientID, false)
+	if err != nil {
+		return nil, err
+	}
+	if c.ClientSecret != "" && subtle.ConstantTimeCompare([]byte(c.ClientSecret), []byte(clientSecret)) != 1 {
+		return nil, notAuthorized("Unable to verify secret hash for client " + c.ClientID)
+	}
+	rec, u, err := s.loadRefresh(ctx, p, c, rt, func(string) error { return nil })
+	if err != nil {
+		return nil, err
+	}
+	rotate := c.RefreshTokenRotation != nil && c.RefreshTokenRotation.Feature == "ENABLED"
+	if rotate {
+		// Compare-and-swap: of two racing rotations without a grace
+		// period, one wins.
+		now := s.now().UTC()
+		if _, err := updateJSON(ctx, s, kindRefresh, hashToken(rt), notAuthorized("Invalid Refresh Token."), func(r *refreshRecord) error {
+			if !r.RotatedOut.IsZero() && now.After(r.RotatedOut.Add(rotationGrace(c))) {
+				return notAuthorized("Invalid Refresh Token.")
+			}
+			if r.RotatedOut.IsZero() {
+				r.RotatedOut = now
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	out, err := s.issue(ctx, p, c, &u, rec.AuthTime, rec.OriginJTI, false, "TokenGeneration_RefreshTokens", meta)
+	if err != nil || !rotate {
+		return out, err
+	}
+	next := rec
+	next.Issued, next.RotatedOut = s.now().UTC(), time.Time{}
+	if out.AuthenticationResult.RefreshToken, err = s.newRefreshToken(ctx, next); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

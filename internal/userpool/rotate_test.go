@@ -46,3 +46,51 @@ func TestRotateSigningKeysKeepsLiveTokens(t *testing.T) {
 		t.Fatalf("%d keys after pruning", len(ks.Keys()))
 	}
 }
+
+func TestRefreshTokenRotation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newAccounts(t, &PoolInput{})
+	e.user(t, "kim")
+	grace := 10
+	c, err := e.s.CreateClient(ctx, &ClientInput{UserPoolID: e.pool.ID, ClientName: ptr("rotating"), GenerateSecret: true,
+		ExplicitAuthFlows:    []string{"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+		RefreshTokenRotation: &RefreshTokenRotation{Feature: "ENABLED", RetryGracePeriodSeconds: &grace}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.s.InitiateAuth(ctx, &AuthInput{UserPoolID: e.pool.ID, ClientID: c.ClientID, AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
+		AuthParameters: map[string]string{"USERNAME": "kim", "PASSWORD": "Passw0rd!", "SECRET_HASH": secretHashFor(c, "kim")}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := res.AuthenticationResult.RefreshToken
+	_, err = e.s.InitiateAuth(ctx, &AuthInput{ClientID: c.ClientID, AuthFlow: "REFRESH_TOKEN_AUTH",
+		AuthParameters: map[string]string{"REFRESH_TOKEN": rt, "SECRET_HASH": secretHashFor(c, "kim")}}, false)
+	wantErr(t, err, "NotAuthorizedException", "")
+	_, err = e.s.GetTokensFromRefreshToken(ctx, rt, c.ClientID, "wrong", nil)
+	wantErr(t, err, "NotAuthorizedException", "Unable to verify secret hash for client "+c.ClientID)
+
+	first, err := e.s.GetTokensFromRefreshToken(ctx, rt, c.ClientID, c.ClientSecret, nil)
+	if err != nil || first.AuthenticationResult.RefreshToken == "" || first.AuthenticationResult.RefreshToken == rt {
+		t.Fatalf("%+v %v", first, err)
+	}
+	// Within the grace period the old token still works (a retry)...
+	if _, err := e.s.GetTokensFromRefreshToken(ctx, rt, c.ClientID, c.ClientSecret, nil); err != nil {
+		t.Fatal(err)
+	}
+	// ...and after it, never again; the new one carries on.
+	*e.now = e.now.Add(11 * time.Second)
+	_, err = e.s.GetTokensFromRefreshToken(ctx, rt, c.ClientID, c.ClientSecret, nil)
+	wantErr(t, err, "NotAuthorizedException", "Invalid Refresh Token.")
+	second, err := e.s.GetTokensFromRefreshToken(ctx, first.AuthenticationResult.RefreshToken, c.ClientID, c.ClientSecret, nil)
+	if err != nil || second.AuthenticationResult.IDToken == "" {
+		t.Fatalf("%+v %v", second, err)
+	}
+	// Revoking the newest token ends the whole lineage.
+	if err := e.s.RevokeToken(ctx, second.AuthenticationResult.RefreshToken, c.ClientID, c.ClientSecret); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.s.GetUser(ctx, first.AuthenticationResult.AccessToken)
+	wantErr(t, err, "NotAuthorizedException", "Access Token has been revoked")
+}
