@@ -207,10 +207,13 @@ type AccessTokenInput struct {
 	Validity                        time.Duration
 	JTI, OriginJTI, EventID         string
 	Groups                          []string
-	// Scopes default to DefaultScope.
+	// Scopes default to DefaultScope when nil; an empty list leaves the
+	// scope claim out (pre token generation suppressed every scope).
 	Scopes    []string
 	DeviceKey string
-	Extra     map[string]any
+	// Extra and Suppress are as in IDTokenInput, for the access token.
+	Extra    map[string]any
+	Suppress []string
 }
 
 // protectedClaim reports the claims that pre token generation cannot
@@ -225,7 +228,9 @@ func protectedClaim(name string, access bool) bool {
 	case "client_id", "scope", "username", "version", "device_key":
 		return access
 	}
-	return false
+	// Cognito keeps its own namespace: no cognito:* claim can be added,
+	// changed or suppressed.
+	return strings.HasPrefix(name, "cognito:")
 }
 
 // IDClaims builds the claims of a Cognito ID token.
@@ -289,8 +294,13 @@ func AccessClaims(in AccessTokenInput) map[string]any {
 	if sub == "" && in.Username == "" {
 		sub = in.ClientID
 	}
+	for _, name := range in.Suppress {
+		if !protectedClaim(name, true) {
+			delete(c, name)
+		}
+	}
 	scopes := in.Scopes
-	if len(scopes) == 0 {
+	if scopes == nil {
 		scopes = []string{DefaultScope}
 	}
 	c["sub"] = sub
@@ -298,7 +308,9 @@ func AccessClaims(in AccessTokenInput) map[string]any {
 	c["version"] = 2
 	c["client_id"] = in.ClientID
 	c["token_use"] = UseAccess
-	c["scope"] = strings.Join(scopes, " ")
+	if len(scopes) > 0 {
+		c["scope"] = strings.Join(scopes, " ")
+	}
 	c["auth_time"] = authTime
 	c["iat"] = iat
 	c["exp"] = exp
