@@ -179,7 +179,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	logsAPI := &logs.API{Store: s.logs}
 	pools := userpool.New(userpool.Options{Store: s.store, Box: box, Region: cfg.Region, Account: cfg.Account, Logger: log,
-		Endpoint: endpoint, IssuerBase: cfg.IssuerBase})
+		Endpoint: endpoint, IssuerBase: cfg.IssuerBase, Invoker: triggerInvoker{s.fns}})
 	poolAPI := jsonAPI("cognito-idp")
 	poolAPI.Public = userpool.IsPublic
 
