@@ -42,6 +42,9 @@ func noRecoveryTarget() *awsproto.Error {
 
 // ForgotPassword sends a password reset code.
 func (s *Service) ForgotPassword(ctx context.Context, in *ResendInput) (CodeDelivery, error) {
+	if err := s.migrateForForgotPassword(ctx, in); err != nil {
+		return CodeDelivery{}, err
+	}
 	return s.sendCode(ctx, in, "CustomMessage_ForgotPassword", func(p *Pool, u *userRecord) (string, string, error) {
 		if !u.Enabled {
 			return "", "", notAuthorized("User is disabled.")

@@ -25,14 +25,18 @@ type secretBlock struct {
 	Pool, Client, User string
 	Issued             time.Time
 	Session            []byte
+	// Custom is the CUSTOM_AUTH session history when the SRP check is a
+	// step of CUSTOM_AUTH (CHALLENGE_NAME=SRP_A).
+	Custom []challengeResult `json:",omitempty"`
 }
 
 const secretBlockContext = "srp-secret-block"
 
-// srpStart answers USER_SRP_AUTH with the PASSWORD_VERIFIER challenge.
-// Unlike the other challenges it carries no Session: the state is in
-// SECRET_BLOCK, as on AWS.
-func (s *Service) srpStart(ctx context.Context, p *Pool, c Client, params map[string]string) (*AuthOutput, error) {
+// srpStart answers USER_SRP_AUTH (or CUSTOM_AUTH starting with SRP_A,
+// when custom) with the PASSWORD_VERIFIER challenge. Unlike the other
+// challenges it carries no Session: the state is in SECRET_BLOCK, as on
+// AWS.
+func (s *Service) srpStart(ctx context.Context, p *Pool, c Client, params, meta map[string]string, custom bool) (*AuthOutput, error) {
 	name, srpA := params["USERNAME"], params["SRP_A"]
 	if name == "" {
 		return nil, invalidParameter("Missing required parameter USERNAME")
@@ -74,6 +78,25 @@ func (s *Service) srpStart(ctx context.Context, p *Pool, c Client, params map[st
 	default:
 		return nil, err
 	}
+	found := &u
+	if err != nil {
+		found = nil
+	}
+	if err := s.preAuthentication(ctx, p, c, name, found, meta); err != nil {
+		return nil, err
+	}
+	var history []challengeResult
+	if custom {
+		a := customActor{name: u.Username, user: found}
+		if found == nil {
+			a = customActor{name: name, notFound: true}
+		}
+		out, h, err := s.customSRPStart(ctx, p, c, a, meta)
+		if out != nil || err != nil {
+			return out, err
+		}
+		history = h
+	}
 	sess, cp, err := srp.Start(rand.Reader, srpA, salt, verifier)
 	if err != nil {
 		return nil, invalidParameter("SRP_A is not a valid SRP value.")
@@ -82,7 +105,7 @@ func (s *Service) srpStart(ctx context.Context, p *Pool, c Client, params map[st
 	if err != nil {
 		return nil, err
 	}
-	b, _ := json.Marshal(secretBlock{Pool: p.ID, Client: c.ClientID, User: u.Username, Issued: s.now().UTC(), Session: raw})
+	b, _ := json.Marshal(secretBlock{Pool: p.ID, Client: c.ClientID, User: u.Username, Issued: s.now().UTC(), Session: raw, Custom: history})
 	block := base64.StdEncoding.EncodeToString(s.opts.Box.Seal(b, []byte(secretBlockContext)))
 	return &AuthOutput{ChallengeName: "PASSWORD_VERIFIER", ChallengeParameters: map[string]string{
 		"SALT": cp.Salt, "SRP_B": cp.SRPB, "SECRET_BLOCK": block, "USERNAME": u.Username, "USER_ID_FOR_SRP": u.Username,
@@ -171,6 +194,9 @@ func (s *Service) srpVerify(ctx context.Context, p *Pool, c Client, r, meta map[
 		return nil, awsproto.Errorf(http.StatusBadRequest, "PasswordResetRequiredException", "Password reset required for the user")
 	case "FORCE_CHANGE_PASSWORD":
 		return s.newPasswordChallenge(p, c, &u)
+	}
+	if sb.Custom != nil {
+		return s.customAfterPassword(ctx, p, c, &u, sb.Custom, meta)
 	}
 	return s.signedIn(ctx, p, c, &u, "TokenGeneration_Authentication", meta)
 }
