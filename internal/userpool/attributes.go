@@ -11,7 +11,7 @@ import (
 
 var (
 	emailRe = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
-	phoneRe = regexp.MustCompile(`^\+[0-9]{4,15}$`)
+	phoneRe = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 )
 
 // checkValue holds a value to its attribute's type and constraints.

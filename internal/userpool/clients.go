@@ -96,16 +96,22 @@ func (in *ClientInput) apply(c *Client, schema []SchemaAttribute) error {
 				}
 			}
 		}
-		if u.AccessToken == "" {
-			u.AccessToken = "hours"
+		// A unit left out means hours (days for refresh) for a number
+		// given now; a default number keeps its default unit.
+		unit := func(given string, number *int, def, current string) string {
+			switch {
+			case given != "":
+				return given
+			case number != nil:
+				return def
+			}
+			return current
 		}
-		if u.IDToken == "" {
-			u.IDToken = "hours"
+		c.TokenValidityUnits = TokenValidityUnits{
+			AccessToken:  unit(u.AccessToken, in.AccessTokenValidity, "hours", c.TokenValidityUnits.AccessToken),
+			IDToken:      unit(u.IDToken, in.IDTokenValidity, "hours", c.TokenValidityUnits.IDToken),
+			RefreshToken: unit(u.RefreshToken, in.RefreshTokenValidity, "days", c.TokenValidityUnits.RefreshToken),
 		}
-		if u.RefreshToken == "" {
-			u.RefreshToken = "days"
-		}
-		c.TokenValidityUnits = u
 	}
 	if in.TokenValidityUnits == nil {
 		// A number given without units counts in hours (days for refresh).

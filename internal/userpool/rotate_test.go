@@ -94,3 +94,41 @@ func TestRefreshTokenRotation(t *testing.T) {
 	_, err = e.s.GetUser(ctx, first.AuthenticationResult.AccessToken)
 	wantErr(t, err, "NotAuthorizedException", "Access Token has been revoked")
 }
+
+func TestSweepForgetsOnlyWhatNoLongerMatters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newAccounts(t, &PoolInput{})
+	e.user(t, "lee")
+	short := 1
+	c, err := e.s.CreateClient(ctx, &ClientInput{UserPoolID: e.pool.ID, ClientName: ptr("short"), ExplicitAuthFlows: []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+		RefreshTokenValidity: &short, TokenValidityUnits: &TokenValidityUnits{RefreshToken: "hours"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(client string) string {
+		res, err := e.s.InitiateAuth(ctx, &AuthInput{ClientID: client, AuthFlow: "USER_PASSWORD_AUTH",
+			AuthParameters: map[string]string{"USERNAME": "lee", "PASSWORD": "Passw0rd!"}}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.AuthenticationResult.RefreshToken
+	}
+	shortRT, longRT := login(c.ClientID), login(e.client.ClientID)
+	if n, err := e.s.Sweep(ctx); err != nil || n != 0 {
+		t.Fatalf("fresh sweep deleted %d (%v)", n, err)
+	}
+	*e.now = e.now.Add(2 * time.Hour)
+	if n, err := e.s.Sweep(ctx); err != nil || n != 1 {
+		t.Fatalf("sweep deleted %d (%v), want the one expired refresh token", n, err)
+	}
+	refresh := func(client, rt string) error {
+		_, err := e.s.InitiateAuth(ctx, &AuthInput{ClientID: client, AuthFlow: "REFRESH_TOKEN_AUTH",
+			AuthParameters: map[string]string{"REFRESH_TOKEN": rt}}, false)
+		return err
+	}
+	wantErr(t, refresh(c.ClientID, shortRT), "NotAuthorizedException", "Invalid Refresh Token.")
+	if err := refresh(e.client.ClientID, longRT); err != nil {
+		t.Fatal(err)
+	}
+}
