@@ -83,7 +83,10 @@ func (s *Service) secretHash(c Client, username, given string) error {
 	m := hmac.New(sha256.New, []byte(c.ClientSecret))
 	m.Write([]byte(username + c.ClientID))
 	want := base64.StdEncoding.EncodeToString(m.Sum(nil))
-	if given == "" || !hmac.Equal([]byte(want), []byte(given)) {
+	if given == "" {
+		return notAuthorized("Client " + c.ClientID + " is configured with secret but SECRET_HASH was not received")
+	}
+	if !hmac.Equal([]byte(want), []byte(given)) {
 		return notAuthorized("Unable to verify secret hash for client " + c.ClientID)
 	}
 	return nil
@@ -347,7 +350,7 @@ func (s *Service) RespondToAuthChallenge(ctx context.Context, in *ChallengeInput
 		return nil, invalidParameter("Missing required parameter NEW_PASSWORD")
 	}
 	if err := p.Policies.PasswordPolicy.Check(pw); err != nil {
-		return nil, awsproto.Errorf(http.StatusBadRequest, "InvalidPasswordException", "%s", err.Error())
+		return nil, invalidPassword(err)
 	}
 	attrs := []Attribute{}
 	for k, v := range r {

@@ -46,7 +46,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	if in.TemporaryPassword != nil {
 		pw = *in.TemporaryPassword
 		if err := p.Policies.PasswordPolicy.Check(pw); err != nil {
-			return User{}, awsproto.Errorf(http.StatusBadRequest, "InvalidPasswordException", "%s", err.Error())
+			return User{}, invalidPassword(err)
 		}
 	} else if pw, err = p.Policies.PasswordPolicy.TemporaryPassword(nil); err != nil {
 		return User{}, err

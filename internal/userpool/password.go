@@ -1,8 +1,11 @@
 package userpool
 
 import (
+	"net/http"
+
 	"crypto/rand"
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/awsproto"
 	"io"
 	"math/big"
 	"strings"
@@ -31,7 +34,7 @@ const symbols = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- "
 // Check returns the InvalidPasswordException message for a password the
 // policy refuses, in Cognito's order and words, or nil.
 func (p PasswordPolicy) Check(pw string) error {
-	const prefix = "Password did not conform with policy: "
+	const prefix = ""
 	if utf8.RuneCountInString(pw) < p.MinimumLength {
 		return errors.New(prefix + "Password not long enough")
 	}
@@ -101,4 +104,10 @@ func (p PasswordPolicy) TemporaryPassword(random io.Reader) (string, error) {
 		out[i], out[j.Int64()] = out[j.Int64()], out[i]
 	}
 	return string(out), nil
+}
+
+// invalidPassword is the InvalidPasswordException for a refused password,
+// worded as Cognito words it outside SignUp.
+func invalidPassword(reason error) *awsproto.Error {
+	return awsproto.Errorf(http.StatusBadRequest, "InvalidPasswordException", "Password does not conform to policy: %s", reason.Error())
 }

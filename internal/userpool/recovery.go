@@ -2,7 +2,6 @@ package userpool
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"time"
 
@@ -87,7 +86,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in *ConfirmForgotIn
 		return invalidParameter("1 validation error detected: Value null at 'confirmationCode' failed to satisfy constraint: Member must not be null")
 	}
 	if err := p.Policies.PasswordPolicy.Check(in.Password); err != nil {
-		return awsproto.Errorf(http.StatusBadRequest, "InvalidPasswordException", "%s", err.Error())
+		return invalidPassword(err)
 	}
 	if _, _, err := s.findUser(ctx, p, in.Username); err != nil {
 		if _, ok := awsproto.AsError(err); ok && c.PreventUserExistenceErrors == "ENABLED" {

@@ -194,7 +194,7 @@ func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, pro
 		return notAuthorized("Incorrect username or password.")
 	}
 	if err := p.Policies.PasswordPolicy.Check(proposed); err != nil {
-		return awsproto.Errorf(http.StatusBadRequest, "InvalidPasswordException", "%s", err.Error())
+		return invalidPassword(err)
 	}
 	_, err = s.updateUser(ctx, p, u.Username, func(u *userRecord) error { return s.setPassword(p, u, proposed) })
 	return err

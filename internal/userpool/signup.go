@@ -64,7 +64,8 @@ func (s *Service) SignUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 		return nil, invalidParameter("1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null")
 	}
 	if err := p.Policies.PasswordPolicy.Check(*in.Password); err != nil {
-		return nil, awsproto.Errorf(http.StatusBadRequest, "InvalidPasswordException", "%s", err.Error())
+		// SignUp words it differently from every other operation.
+		return nil, awsproto.Errorf(http.StatusBadRequest, "InvalidPasswordException", "Password did not conform with policy: %s", err.Error())
 	}
 	if err := checkWritable(c, in.UserAttributes); err != nil {
 		return nil, err

@@ -397,7 +397,7 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, poolID, username, pa
 	}
 	p := &rec.Pool
 	if err := p.Policies.PasswordPolicy.Check(password); err != nil {
-		return awsproto.Errorf(http.StatusBadRequest, "InvalidPasswordException", "%s", err.Error())
+		return invalidPassword(err)
 	}
 	_, err = s.updateUser(ctx, p, username, func(u *userRecord) error {
 		if err := s.setPassword(p, u, password); err != nil {
