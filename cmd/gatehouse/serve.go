@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/functions"
+	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/server"
 )
 
@@ -27,8 +28,27 @@ func serve(args []string) error {
 	asyncLease := fs.Duration("async-lease", 30*time.Second, "how long a crashed node holds an Event invocation before another takes it")
 	grace := fs.Duration("shutdown-grace", 30*time.Second, "how long in-flight invocations may run after SIGTERM")
 	issuer := fs.String("issuer-base", os.Getenv("GATEHOUSE_ISSUER_BASE"), "base URL of user pool token issuers (default: this server's URL)")
+	smtpURL := fs.String("smtp", "", "deliver email through this SMTP server, smtp://user:pass@host:587?starttls=always or smtps://host:465 (env GATEHOUSE_SMTP; default: keep it in the outbox)")
+	mailFrom := fs.String("mail-from", envOr("GATEHOUSE_MAIL_FROM", mail.DefaultFrom), "sender of user pool email (env GATEHOUSE_MAIL_FROM)")
+	smsWebhook := fs.String("sms-webhook", "", "POST SMS as JSON to this URL (env GATEHOUSE_SMS_WEBHOOK; default: keep them in the outbox)")
 	logFormat := fs.String("log-format", envOr("GATEHOUSE_LOG_FORMAT", "text"), "text or json")
 	fs.Parse(args)
+	// Read after parsing, not as flag defaults, so -h never prints a
+	// password or webhook token taken from the environment.
+	if *smtpURL == "" {
+		*smtpURL = os.Getenv("GATEHOUSE_SMTP")
+	}
+	if *smsWebhook == "" {
+		*smsWebhook = os.Getenv("GATEHOUSE_SMS_WEBHOOK")
+	}
+	var smtpConfig *mail.SMTPConfig
+	if *smtpURL != "" {
+		c, err := mail.ParseSMTPURL(*smtpURL)
+		if err != nil {
+			return err
+		}
+		smtpConfig = c
+	}
 
 	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
 	if *logFormat == "json" {
@@ -50,6 +70,9 @@ func serve(args []string) error {
 		Logger:          log,
 		Async:           asyncOptions(*retryDelay, *asyncLease),
 		IssuerBase:      *issuer,
+		SMTP:            smtpConfig,
+		MailFrom:        *mailFrom,
+		SMSWebhook:      *smsWebhook,
 	})
 	if err != nil {
 		return err

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/credentials"
 	"github.com/gatehouse/gatehouse/internal/functions"
 	"github.com/gatehouse/gatehouse/internal/logs"
+	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/runtime"
 	"github.com/gatehouse/gatehouse/internal/secrets"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
@@ -46,6 +47,12 @@ type Config struct {
 	// server's URL (set https://cognito-idp.REGION.amazonaws.com for
 	// verifiers that insist on the AWS form).
 	IssuerBase string
+	// SMTP delivers user pool email; nil keeps it in the outbox. MailFrom
+	// is the default sender (Cognito's when empty). SMSWebhook receives
+	// SMS as JSON POSTs; empty keeps them in the outbox.
+	SMTP       *mail.SMTPConfig
+	MailFrom   string
+	SMSWebhook string
 	Logger     *slog.Logger
 }
 
@@ -59,6 +66,7 @@ type Server struct {
 	logs  *logs.Store
 	sup   *runtime.Supervisor
 	fns   *functions.Service
+	mail  *mail.Service
 	cg    runtime.CgroupManager
 }
 
@@ -109,6 +117,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.logs, err = logs.Open(filepath.Join(dir, "logs"), 0); err != nil {
 		return nil, err
 	}
+	s.mail, err = mail.New(mail.Options{Store: s.store, Box: box, Logger: log, SMTP: cfg.SMTP, SMSWebhook: cfg.SMSWebhook, From: cfg.MailFrom})
+	if err != nil {
+		return nil, err
+	}
+	emailTo, smsTo := s.mail.Describe()
+	log.Info("message delivery", "email", emailTo, "sms", smsTo)
 
 	s.ln, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -185,9 +199,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 	mux := http.NewServeMux()
 	s.fns.Mount(mux, lambdaAPI)
+	outboxAPI := &mail.API{Service: s.mail, Authorize: rootOnly(keys)}
 	mux.Handle("POST /{$}", targetRouter(map[string]http.Handler{
 		logs.Target:     jsonAPI("logs").Handle(logsAPI.Serve),
 		userpool.Target: withCORS(poolAPI.Handle(pools.Serve)),
+		mail.Target:     jsonAPI("gatehouse").Handle(outboxAPI.Serve),
 	}, jsonAPI("")))
 	// Browsers (amazon-cognito-identity-js, Amplify) preflight the public
 	// user pool operations.
@@ -227,9 +243,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // Addr is the address the server listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
+// Mail is the message delivery service user pools send through.
+func (s *Server) Mail() *mail.Service { return s.mail }
+
 // Serve answers requests until Shutdown.
 func (s *Server) Serve() error {
 	s.fns.Start()
+	s.mail.Start()
 	err := s.http.Serve(s.ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -242,6 +262,7 @@ func (s *Server) Serve() error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	s.fns.Stop(ctx)
+	s.mail.Stop(ctx)
 	s.sup.Close(ctx)
 	s.cleanup()
 	return err
@@ -259,6 +280,21 @@ func (s *Server) cleanup() {
 	}
 	if c, ok := s.cg.(interface{ Close() error }); ok {
 		c.Close()
+	}
+}
+
+// rootOnly admits only the root key: a function's key is for calling
+// AWS APIs from function code, not for reading other users' codes.
+func rootOnly(keys *credentials.Keyring) func(context.Context, string) error {
+	return func(ctx context.Context, id string) error {
+		p, err := keys.Principal(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p != "root" {
+			return awsproto.Errorf(http.StatusForbidden, "AccessDeniedException", "Only the root access key may read the outbox.")
+		}
+		return nil
 	}
 }
 
