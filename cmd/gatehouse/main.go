@@ -11,12 +11,14 @@ const usage = `gatehouse: AWS Lambda-compatible functions in one binary.
 
 Usage:
   gatehouse serve [--data DIR] [--addr HOST:PORT] [--region REGION]
+                  [--smtp URL] [--mail-from ADDRESS] [--sms-webhook URL]
   gatehouse functions create NAME --runtime RT --handler H (--zip FILE | --dir DIR) [flags]
   gatehouse functions update NAME [--zip FILE | --dir DIR] [config flags]
   gatehouse functions list
   gatehouse functions delete NAME
   gatehouse invoke FUNCTION [--payload JSON|@FILE] [--event]
   gatehouse logs FUNCTION [--follow] [--since 10m]
+  gatehouse outbox [--to ADDRESS] [--json] [--limit N]
 
 Client commands find the server at --endpoint, $GATEHOUSE_ENDPOINT,
 $AWS_ENDPOINT_URL or http://$GATEHOUSE_ADDR (default 127.0.0.1:4566), and
@@ -39,6 +41,8 @@ func main() {
 		err = invokeCmd(args)
 	case "logs":
 		err = logsCmd(args)
+	case "outbox":
+		err = outboxCmd(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
