@@ -294,8 +294,16 @@ func TestCustomAuthLoop(t *testing.T) {
 	_, err = answer(ch.Session, "1")
 	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
 
-	// Sessions are bound to the user and expire.
+	// Sessions are bound to the client and the user, and expire.
 	ch, _ = e.custom(t, map[string]string{"USERNAME": "max"})
+	other, err := e.s.CreateClient(context.Background(), &ClientInput{UserPoolID: e.pool.ID, ClientName: ptr("other"),
+		ExplicitAuthFlows: []string{"ALLOW_CUSTOM_AUTH"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.s.RespondToAuthChallenge(context.Background(), &ChallengeInput{ClientID: other.ClientID, ChallengeName: "CUSTOM_CHALLENGE",
+		Session: ch.Session, ChallengeResponses: map[string]string{"USERNAME": "max", "ANSWER": "4"}}, false)
+	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user.")
 	e.user(t, "nia")
 	_, err = e.respond("CUSTOM_CHALLENGE", ch.Session, map[string]string{"USERNAME": "nia", "ANSWER": "4"})
 	wantErr(t, err, "NotAuthorizedException", "Invalid session for the user.")
@@ -353,13 +361,12 @@ func TestCustomAuthAfterSRP(t *testing.T) {
 
 func TestCustomAuthRefusals(t *testing.T) {
 	t.Parallel()
-	e, inv := withTriggers(t, LambdaConfig{}, "ALLOW_USER_PASSWORD_AUTH")
+	e, _ := withTriggers(t, LambdaConfig{}, "ALLOW_USER_PASSWORD_AUTH")
 	_, err := e.custom(t, map[string]string{"USERNAME": "x"})
 	wantErr(t, err, "InvalidParameterException", "CUSTOM_AUTH flow not enabled for this client")
-	e2, inv2 := withTriggers(t, LambdaConfig{}, "ALLOW_CUSTOM_AUTH")
+	e2, _ := withTriggers(t, LambdaConfig{}, "ALLOW_CUSTOM_AUTH")
 	_, err = e2.custom(t, map[string]string{"USERNAME": "x"})
 	wantErr(t, err, "InvalidParameterException", "Custom auth lambda trigger is not configured for the user pool.")
-	_, _ = inv, inv2
 
 	// An unknown user: UserNotFoundException, or, when the client hides
 	// which users exist, challenges that lead nowhere.
