@@ -67,7 +67,10 @@ type Server struct {
 	sup   *runtime.Supervisor
 	fns   *functions.Service
 	mail  *mail.Service
-	cg    runtime.CgroupManager
+	pools *userpool.Service
+	// stopSweep ends the user pool sweeper.
+	stopSweep context.CancelFunc
+	cg        runtime.CgroupManager
 }
 
 // New provisions everything and starts listening; Serve then answers.
@@ -192,8 +195,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	logsAPI := &logs.API{Store: s.logs}
-	pools := userpool.New(userpool.Options{Store: s.store, Box: box, Region: cfg.Region, Account: cfg.Account, Logger: log,
-		Endpoint: endpoint, IssuerBase: cfg.IssuerBase, Invoker: triggerInvoker{s.fns}})
+	s.pools = userpool.New(userpool.Options{Store: s.store, Box: box, Region: cfg.Region, Account: cfg.Account, Logger: log,
+		Endpoint: endpoint, IssuerBase: cfg.IssuerBase, Invoker: triggerInvoker{s.fns}, Mailer: poolMailer{s.mail}})
+	pools := s.pools
 	poolAPI := jsonAPI("cognito-idp")
 	poolAPI.Public = userpool.IsPublic
 
@@ -250,6 +254,9 @@ func (s *Server) Mail() *mail.Service { return s.mail }
 func (s *Server) Serve() error {
 	s.fns.Start()
 	s.mail.Start()
+	sweepCtx, stop := context.WithCancel(context.Background())
+	s.stopSweep = stop
+	go s.pools.RunSweeper(sweepCtx, 10*time.Minute)
 	err := s.http.Serve(s.ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -261,6 +268,9 @@ func (s *Server) Serve() error {
 // (or time out) until ctx ends, keeps queued events, and closes storage.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	if s.stopSweep != nil {
+		s.stopSweep()
+	}
 	s.fns.Stop(ctx)
 	s.mail.Stop(ctx)
 	s.sup.Close(ctx)
