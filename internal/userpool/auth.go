@@ -191,7 +191,9 @@ func (s *Service) InitiateAuth(ctx context.Context, in *AuthInput, admin bool) (
 	case "RESET_REQUIRED":
 		return nil, awsproto.Errorf(http.StatusBadRequest, "PasswordResetRequiredException", "Password reset required for the user")
 	}
-	if !s.checkPassword(p, &u, password) {
+	if ok, err := s.checkPassword(p, &u, password); err != nil {
+		return nil, err
+	} else if !ok {
 		s.recordFailure(ctx, p, u.Username)
 		return nil, notAuthorized("Incorrect username or password.")
 	}
@@ -447,22 +449,27 @@ func (s *Service) issue(ctx context.Context, p *Pool, c Client, u *userRecord, a
 	if err != nil {
 		return nil, err
 	}
-	idTok, err := tokens.Sign(ks.Active(tokens.UseID), tokens.IDClaims(tokens.IDTokenInput{
+	accessValidity := seconds(c.AccessTokenValidity, c.TokenValidityUnits.AccessToken)
+	idClaims := tokens.IDClaims(tokens.IDTokenInput{
 		Issuer: issuer, ClientID: c.ClientID, Sub: u.Attributes["sub"], Username: u.Username, AuthTime: authTime, IssuedAt: now,
 		Validity: time.Duration(seconds(c.IDTokenValidity, c.TokenValidityUnits.IDToken)) * time.Second,
 		JTI:      newUUID(), OriginJTI: originJTI, EventID: eventID, Attributes: readable,
 		Groups: tc.Groups, Roles: tc.Roles, PreferredRole: tc.PreferredRole, Extra: tc.IDAdd, Suppress: tc.IDSuppress,
-	}))
-	if err != nil {
-		return nil, err
-	}
-	accessValidity := seconds(c.AccessTokenValidity, c.TokenValidityUnits.AccessToken)
-	accessTok, err := tokens.Sign(ks.Active(tokens.UseAccess), tokens.AccessClaims(tokens.AccessTokenInput{
+	})
+	accessClaims := tokens.AccessClaims(tokens.AccessTokenInput{
 		Issuer: issuer, ClientID: c.ClientID, Sub: u.Attributes["sub"], Username: u.Username, AuthTime: authTime, IssuedAt: now,
 		Validity: time.Duration(accessValidity) * time.Second, JTI: newUUID(), OriginJTI: originJTI, EventID: eventID,
 		Groups: tc.Groups, Extra: tc.AccessAdd, Suppress: tc.AccessSupp, Scopes: tc.Scopes,
-	}))
-	if err != nil {
+	})
+	var idTok, accessTok string
+	var idErr, accessErr error
+	if err := s.crunch.do(func() {
+		idTok, idErr = tokens.Sign(ks.Active(tokens.UseID), idClaims)
+		accessTok, accessErr = tokens.Sign(ks.Active(tokens.UseAccess), accessClaims)
+	}); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(idErr, accessErr); err != nil {
 		return nil, err
 	}
 	res := &AuthResult{AccessToken: accessTok, IDToken: idTok, ExpiresIn: accessValidity, TokenType: "Bearer"}

@@ -40,6 +40,10 @@ type Options struct {
 	Mailer Mailer
 	// Invoker runs trigger functions.
 	Invoker Invoker
+	// CryptoSlots bounds concurrent SRP and signing work (default twice
+	// GOMAXPROCS); CryptoQueue bounds callers waiting for a slot (default
+	// 1,024), beyond which sign-ins get TooManyRequestsException.
+	CryptoSlots, CryptoQueue int
 }
 
 // Service implements the Cognito user pools API.
@@ -50,6 +54,7 @@ type Service struct {
 	log      *slog.Logger
 	keys     sync.Map // pool id -> *tokens.KeySet
 	verifier *tokens.Verifier
+	crunch   *crunch
 }
 
 // New builds a Service.
@@ -63,7 +68,8 @@ func New(opts Options) *Service {
 	if opts.IssuerBase == "" {
 		opts.IssuerBase = opts.Endpoint
 	}
-	return &Service{opts: opts, st: opts.Store, now: opts.Now, log: opts.Logger, verifier: tokens.NewVerifier()}
+	return &Service{opts: opts, st: opts.Store, now: opts.Now, log: opts.Logger, verifier: tokens.NewVerifier(),
+		crunch: newCrunch(opts.CryptoSlots, opts.CryptoQueue)}
 }
 
 const alnum = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -189,7 +189,9 @@ func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, pro
 	if err != nil {
 		return err
 	}
-	if !s.checkPassword(p, &u, previous) {
+	if ok, err := s.checkPassword(p, &u, previous); err != nil {
+		return err
+	} else if !ok {
 		s.recordFailure(ctx, p, u.Username)
 		return notAuthorized("Incorrect username or password.")
 	}

@@ -74,7 +74,11 @@ func (s *Service) srpStart(ctx context.Context, p *Pool, c Client, params, meta 
 		// answer cannot reveal whether the account exists.
 		u = userRecord{Username: fakeUserID(s, p.ID, name)}
 		salt = fakeBytes(s, "salt/"+p.ID+"/"+name, 16)
-		_, verifier, _ = srp.NewVerifier(rand.Reader, srp.PoolName(p.ID), u.Username, string(fakeBytes(s, "pw/"+p.ID+"/"+name, 32)))
+		if cerr := s.crunch.do(func() {
+			_, verifier, _ = srp.NewVerifier(rand.Reader, srp.PoolName(p.ID), u.Username, string(fakeBytes(s, "pw/"+p.ID+"/"+name, 32)))
+		}); cerr != nil {
+			return nil, cerr
+		}
 	default:
 		return nil, err
 	}
@@ -97,7 +101,11 @@ func (s *Service) srpStart(ctx context.Context, p *Pool, c Client, params, meta 
 		}
 		history = h
 	}
-	sess, cp, err := srp.Start(rand.Reader, srpA, salt, verifier)
+	var sess *srp.Session
+	var cp srp.ChallengeParams
+	if cerr := s.crunch.do(func() { sess, cp, err = srp.Start(rand.Reader, srpA, salt, verifier) }); cerr != nil {
+		return nil, cerr
+	}
 	if err != nil {
 		return nil, invalidParameter("SRP_A is not a valid SRP value.")
 	}
@@ -170,7 +178,11 @@ func (s *Service) srpVerify(ctx context.Context, p *Pool, c Client, r, meta map[
 	if err != nil {
 		return nil, notAuthorized("Incorrect username or password.")
 	}
-	if !sess.Verify(srp.PoolName(p.ID), sb.User, rawBlock, ts, sig) {
+	var proved bool
+	if err := s.crunch.do(func() { proved = sess.Verify(srp.PoolName(p.ID), sb.User, rawBlock, ts, sig) }); err != nil {
+		return nil, err
+	}
+	if !proved {
 		s.recordFailure(ctx, p, u.Username)
 		return nil, notAuthorized("Incorrect username or password.")
 	}

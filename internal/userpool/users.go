@@ -152,7 +152,11 @@ func (s *Service) findUser(ctx context.Context, p *Pool, name string) (userRecor
 // setPassword derives and seals a new SRP verifier (which also checks
 // plain passwords).
 func (s *Service) setPassword(p *Pool, u *userRecord, password string) error {
-	salt, v, err := srp.NewVerifier(rand.Reader, srp.PoolName(p.ID), u.Username, password)
+	var salt, v []byte
+	var err error
+	if cerr := s.crunch.do(func() { salt, v, err = srp.NewVerifier(rand.Reader, srp.PoolName(p.ID), u.Username, password) }); cerr != nil {
+		return cerr
+	}
 	if err != nil {
 		return err
 	}
@@ -160,16 +164,19 @@ func (s *Service) setPassword(p *Pool, u *userRecord, password string) error {
 	return nil
 }
 
-// checkPassword verifies a password against the stored verifier.
-func (s *Service) checkPassword(p *Pool, u *userRecord, password string) bool {
+// checkPassword verifies a password against the stored verifier; the
+// error is for the check not being run (throttled), not for a mismatch.
+func (s *Service) checkPassword(p *Pool, u *userRecord, password string) (bool, error) {
 	if len(u.Verifier) == 0 {
-		return false
+		return false, nil
 	}
 	v, err := s.opts.Box.Open(u.Verifier, []byte("srp/"+p.ID+"/"+u.Username))
 	if err != nil {
-		return false
+		return false, nil
 	}
-	return srp.CheckPassword(srp.PoolName(p.ID), u.Username, password, u.Salt, v)
+	var ok bool
+	err = s.crunch.do(func() { ok = srp.CheckPassword(srp.PoolName(p.ID), u.Username, password, u.Salt, v) })
+	return ok, err
 }
 
 // saveUser writes a user and its index entries in one transaction; prev
