@@ -2,6 +2,7 @@ package userpool
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/awsproto"
 	"github.com/gatehouse/gatehouse/internal/secrets"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse/gatehouse/internal/userpool/srp"
 )
 
 // newImportService is a Service on a fresh SQLite store.
@@ -86,14 +88,34 @@ func TestImportUsers(t *testing.T) {
 		}
 	}
 
-	// Imported users have no password: sign-in asks for a reset.
-	c, err := s.CreateClient(ctx, &ClientInput{UserPoolID: p.ID, ClientName: ptr("app"), ExplicitAuthFlows: []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}})
+	// Imported users have no password: sign-in asks for a reset, by
+	// password and by SRP alike.
+	c, err := s.CreateClient(ctx, &ClientInput{UserPoolID: p.ID, ClientName: ptr("app"),
+		ExplicitAuthFlows: []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.InitiateAuth(ctx, &AuthInput{ClientID: c.ClientID, AuthFlow: "USER_PASSWORD_AUTH",
-		AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": "Passw0rd!"}}, false)
+	signIn := func() error {
+		_, err := s.InitiateAuth(ctx, &AuthInput{ClientID: c.ClientID, AuthFlow: "USER_PASSWORD_AUTH",
+			AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": "Passw0rd!"}}, false)
+		return err
+	}
+	wantImportCode(t, signIn(), "PasswordResetRequiredException")
+	sc, err := srp.NewClient(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.InitiateAuth(ctx, &AuthInput{ClientID: c.ClientID, AuthFlow: "USER_SRP_AUTH",
+		AuthParameters: map[string]string{"USERNAME": "alice", "SRP_A": sc.A()}}, false)
 	wantImportCode(t, err, "PasswordResetRequiredException")
+
+	// Once a password is set, the imported user is an ordinary one.
+	if err := s.AdminSetUserPassword(ctx, p.ID, "alice", "Passw0rd!", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := signIn(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestImportUsersRefusesDuplicates(t *testing.T) {
