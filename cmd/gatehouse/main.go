@@ -7,7 +7,7 @@ import (
 	"os"
 )
 
-const usage = `gatehouse: AWS Lambda-compatible functions in one binary.
+const usage = `gatehouse: AWS-compatible functions and user pools in one binary.
 
 Usage:
   gatehouse serve [--data DIR] [--addr HOST:PORT] [--region REGION]
@@ -19,6 +19,7 @@ Usage:
   gatehouse invoke FUNCTION [--payload JSON|@FILE] [--event]
   gatehouse logs FUNCTION [--follow] [--since 10m]
   gatehouse outbox [--to ADDRESS] [--json] [--limit N]
+  gatehouse pools rotate-keys POOL_ID
 
 Client commands find the server at --endpoint, $GATEHOUSE_ENDPOINT,
 $AWS_ENDPOINT_URL or http://$GATEHOUSE_ADDR (default 127.0.0.1:4566), and
@@ -43,6 +44,8 @@ func main() {
 		err = logsCmd(args)
 	case "outbox":
 		err = outboxCmd(args)
+	case "pools", "pool":
+		err = poolsCmd(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -205,9 +205,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.fns.Mount(mux, lambdaAPI)
 	outboxAPI := &mail.API{Service: s.mail, Authorize: rootOnly(keys)}
 	mux.Handle("POST /{$}", targetRouter(map[string]http.Handler{
-		logs.Target:     jsonAPI("logs").Handle(logsAPI.Serve),
-		userpool.Target: withCORS(poolAPI.Handle(pools.Serve)),
-		mail.Target:     jsonAPI("gatehouse").Handle(outboxAPI.Serve),
+		logs.Target:          jsonAPI("logs").Handle(logsAPI.Serve),
+		userpool.Target:      withCORS(poolAPI.Handle(pools.Serve)),
+		mail.Target:          jsonAPI("gatehouse").Handle(outboxAPI.Serve),
+		userpool.AdminTarget: jsonAPI("gatehouse").Handle((&userpool.AdminAPI{Service: pools, Authorize: rootOnly(keys)}).Serve),
 	}, jsonAPI("")))
 	// Browsers (amazon-cognito-identity-js, Amplify) preflight the public
 	// user pool operations.
@@ -302,7 +303,7 @@ func rootOnly(keys *credentials.Keyring) func(context.Context, string) error {
 			return err
 		}
 		if p != "root" {
-			return awsproto.Errorf(http.StatusForbidden, "AccessDeniedException", "Only the root access key may read the outbox.")
+			return awsproto.Errorf(http.StatusForbidden, "AccessDeniedException", "Only the root access key may call this operation.")
 		}
 		return nil
 	}
