@@ -78,9 +78,12 @@ func (r *report) targets() []target {
 	large, ok2 := r.phase("scale-large")
 	if ok1 && ok2 && small.P99ms > 0 {
 		out = append(out, target{
-			What:     fmt.Sprintf("InitiateAuth p99, %s vs %s users", count(r.ScaleUsers), count(r.LoginUsers)),
-			Measured: fmt.Sprintf("%.2f vs %.2f ms (%+.0f%%)", large.P99ms, small.P99ms, 100*(large.P99ms/small.P99ms-1)),
-			Target:   "≤ +20%", Met: large.P99ms <= 1.2*small.P99ms,
+			What: fmt.Sprintf("InitiateAuth p99, %s vs %s users", count(r.ScaleUsers), count(r.LoginUsers)),
+			// p50 and server CPU too: under load the p99 is mostly waiting
+			// (for cores, for SQLite's write lock) and swings between runs.
+			Measured: fmt.Sprintf("%.2f vs %.2f ms (%+.0f%%); p50 %.2f vs %.2f ms; server CPU/op %.2f vs %.2f ms",
+				large.P99ms, small.P99ms, 100*(large.P99ms/small.P99ms-1), large.P50ms, small.P50ms, large.ServerCPUms, small.ServerCPUms),
+			Target: "≤ +20%", Met: large.P99ms <= 1.2*small.P99ms,
 		})
 	}
 	out = append(out, target{What: "server RSS after the runs, MiB", Measured: fmt.Sprintf("%.0f (peak %.0f)", r.RSSMiB, r.PeakRSSMiB),

@@ -74,7 +74,9 @@ func (p PasswordPolicy) TemporaryPassword(random io.Reader) (string, error) {
 	if random == nil {
 		random = rand.Reader
 	}
-	classes := []string{"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "^$*.!@#%&-_=+"}
+	// Symbols that shells and the aws CLI's shorthand syntax leave alone,
+	// so a password pasted from the outbox works as typed.
+	classes := []string{"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "-_.+%@"}
 	n := max(p.MinimumLength, 12)
 	out := make([]byte, 0, n)
 	pick := func(set string) error {
