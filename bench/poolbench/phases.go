@@ -168,7 +168,7 @@ func (b *bench) signUp(w, i int) error {
 }
 
 // shortExponent is a random source for srp.NewClient that leaves only
-// the last bits bytes of each read random, the rest zero: it yields a
+// the last r.bytes bytes of each read random, the rest zero: it yields a
 // 256-bit client ephemeral a instead of amazon-cognito-identity-js's
 // 1024 bits. The server's work does not depend on the size of a; the
 // load generator's, on the same cores, shrinks by about half.
