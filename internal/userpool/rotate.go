@@ -19,6 +19,16 @@ func (s *Service) RotateSigningKeys(ctx context.Context, poolID string) (map[str
 	}
 	now := s.now().UTC()
 	kids := map[string]string{}
+	// Keys are made before the update: generating RSA keys takes long
+	// enough that it should not hold the store's writer.
+	fresh := map[string]*tokens.Key{}
+	for _, use := range []string{tokens.UseID, tokens.UseAccess} {
+		k, err := tokens.NewKey(rand.Reader, use, now)
+		if err != nil {
+			return nil, err
+		}
+		fresh[use] = k
+	}
 	_, err := updateJSON(ctx, s, kindPool, poolID, poolNotFound(poolID), func(rec *poolRecord) error {
 		keys := make([]*tokens.Key, 0, len(rec.Keys)+2)
 		for _, sealed := range rec.Keys {
@@ -34,12 +44,8 @@ func (s *Service) RotateSigningKeys(ctx context.Context, poolID string) (map[str
 		}
 		ks := tokens.NewKeySet(keys)
 		for _, use := range []string{tokens.UseID, tokens.UseAccess} {
-			k, err := tokens.NewKey(rand.Reader, use, now)
-			if err != nil {
-				return err
-			}
-			ks.Rotate(use, k, now)
-			kids[use] = k.Kid
+			ks.Rotate(use, fresh[use], now)
+			kids[use] = fresh[use].Kid
 		}
 		ks.Prune(now, tokens.MaxTokenLifetime)
 		rec.Keys = rec.Keys[:0]

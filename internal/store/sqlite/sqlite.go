@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -26,6 +27,11 @@ var migrations embed.FS
 type Store struct {
 	db  *sql.DB
 	now func() time.Time
+
+	writes     chan *writeReq
+	writerDone chan struct{}
+	closeMu    sync.RWMutex
+	closed     bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -51,9 +57,10 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{db: db, now: now}
+	s := &Store{db: db, now: now, writes: make(chan *writeReq, maxBatch), writerDone: make(chan struct{})}
+	go s.writer()
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -91,34 +98,17 @@ func (s *Store) migrate(ctx context.Context) error {
 	})
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
-
-// tx runs fn in a write transaction, retrying when SQLite reports the
-// database busy beyond busy_timeout.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	for attempt := 0; ; attempt++ {
-		err := s.tx1(ctx, fn)
-		if err == nil || !isBusy(err) || attempt >= 5 || ctx.Err() != nil {
-			return err
-		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+// Close stops the writer (writes already handed to it finish first) and
+// closes the database.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.writes)
 	}
-}
-
-func (s *Store) tx1(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	s.closeMu.Unlock()
+	<-s.writerDone
+	return s.db.Close()
 }
 
 func isBusy(err error) bool {
