@@ -60,18 +60,35 @@ func (s *Service) clientByID(ctx context.Context, clientID string) (poolRecord, 
 	if clientID == "" {
 		return pr, cr, invalidParameter("1 validation error detected: Value null at 'clientId' failed to satisfy constraint: Member must not be null")
 	}
-	r, err := s.st.Get(ctx, kindClientPool, clientID)
+	poolID, err := s.clientPool(ctx, clientID)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return pr, cr, clientNotFound(clientID)
-		}
 		return pr, cr, err
 	}
-	if pr, err = s.pool(ctx, string(r.Data)); err != nil {
+	if pr, err = s.pool(ctx, poolID); err != nil {
 		return pr, cr, err
 	}
-	_, err = s.getJSON(ctx, kindClient, pr.Pool.ID+"/"+clientID, &cr, clientNotFound(clientID))
+	cr, err = cachedJSON[clientRecord](ctx, s, kindClient, pr.Pool.ID+"/"+clientID, clientNotFound(clientID))
 	return pr, cr, err
+}
+
+// clientPool maps a client id to its pool (through the cache: the index
+// record never changes while the client exists).
+func (s *Service) clientPool(ctx context.Context, clientID string) (string, error) {
+	key := kindClientPool + "\x00" + clientID
+	if c, ok := s.configCache.Load(key); ok {
+		if e := c.(cachedRecord); time.Since(e.at) < configTTL {
+			return e.v.(string), nil
+		}
+	}
+	r, err := s.st.Get(ctx, kindClientPool, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", clientNotFound(clientID)
+	}
+	if err != nil {
+		return "", err
+	}
+	s.configCache.Store(key, cachedRecord{v: string(r.Data), at: time.Now()})
+	return string(r.Data), nil
 }
 
 // secretHash checks SECRET_HASH for clients that have a secret:
@@ -125,7 +142,7 @@ func (s *Service) caller(ctx context.Context, poolID, clientID string, admin boo
 		if pr, err = s.pool(ctx, poolID); err != nil {
 			return nil, Client{}, err
 		}
-		if _, err = s.getJSON(ctx, kindClient, poolID+"/"+clientID, &cr, clientNotFound(clientID)); err != nil {
+		if cr, err = cachedJSON[clientRecord](ctx, s, kindClient, poolID+"/"+clientID, clientNotFound(clientID)); err != nil {
 			return nil, Client{}, err
 		}
 	} else if pr, cr, err = s.clientByID(ctx, clientID); err != nil {

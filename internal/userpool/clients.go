@@ -375,6 +375,7 @@ func (s *Service) DeleteClient(ctx context.Context, poolID, clientID string) err
 	if _, err := s.pool(ctx, poolID); err != nil {
 		return err
 	}
+	defer s.forgetConfig()
 	return s.st.Tx(ctx, func(tx store.Tx) error {
 		if err := tx.Delete(kindClient, poolID+"/"+clientID); err != nil {
 			if errors.Is(err, store.ErrNotFound) {

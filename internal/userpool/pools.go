@@ -256,8 +256,7 @@ func (s *Service) pool(ctx context.Context, id string) (poolRecord, error) {
 	if err := checkPoolID(id); err != nil {
 		return rec, err
 	}
-	_, err := s.getJSON(ctx, kindPool, id, &rec, poolNotFound(id))
-	return rec, err
+	return cachedJSON[poolRecord](ctx, s, kindPool, id, poolNotFound(id))
 }
 
 // DescribePool implements DescribeUserPool.
@@ -302,6 +301,7 @@ func (s *Service) DeletePool(ctx context.Context, id string) error {
 		return invalidParameter("The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.")
 	}
 	defer s.keys.Delete(id)
+	defer s.forgetConfig()
 	return s.st.Tx(ctx, func(tx store.Tx) error {
 		if err := tx.Delete(kindPool, id); err != nil {
 			if errors.Is(err, store.ErrNotFound) {

@@ -55,6 +55,8 @@ type Service struct {
 	keys     sync.Map // pool id -> *tokens.KeySet
 	verifier *tokens.Verifier
 	crunch   *crunch
+	// configCache holds pools and clients read recently (see cache.go).
+	configCache sync.Map
 }
 
 // New builds a Service.
@@ -145,6 +147,9 @@ func updateJSON[T any](ctx context.Context, s *Service, kind, id string, notFoun
 		out = v
 		return json.Marshal(v)
 	})
+	if kind == kindPool || kind == kindClient {
+		s.forgetConfig()
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return out, notFound
 	}
