@@ -14,11 +14,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -58,7 +56,7 @@ type bench struct {
 	logins     int
 	json       bool
 	profileDir string
-	srpRandom  io.Reader
+	srpABytes  int // size of the SRP client ephemeral a
 	runID      string
 
 	poolID, clientID string
@@ -111,10 +109,7 @@ func run() error {
 	}
 	b := &bench{
 		srv: srv, api: newAPI(srv.url, id, secret, 2**conc), conc: *conc, duration: *duration, logins: *logins,
-		json: *asJSON, profileDir: *profile, srpRandom: rand.Reader, runID: fmt.Sprint(time.Now().Unix()),
-	}
-	if *aBits == 256 {
-		b.srpRandom = shortExponent{bytes: 32}
+		json: *asJSON, profileDir: *profile, srpABytes: *aBits / 8, runID: fmt.Sprint(time.Now().Unix()),
 	}
 	rep := &report{Date: time.Now().UTC().Format("2006-01-02"), CPUs: runtime.NumCPU(), Concurrency: b.conc,
 		PhaseSeconds: b.duration.Seconds(), LoginUsers: b.logins, SRPClientABits: *aBits}

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/userpool/srp"
@@ -81,7 +80,7 @@ func (b *bench) passwordLogin(w, i int) error {
 // proof, RespondToAuthChallenge with PASSWORD_VERIFIER. The client's
 // modular exponentiations run here, on the same cores as the server.
 func (b *bench) srpLogin(w, i int) error {
-	c, err := srp.NewClient(b.srpRandom)
+	c, err := srp.NewClientSize(rand.Reader, b.srpABytes)
 	if err != nil {
 		return err
 	}
@@ -165,20 +164,4 @@ func (b *bench) signUp(w, i int) error {
 		return fmt.Errorf("SignUp answer lacks UserSub or UserConfirmed")
 	}
 	return nil
-}
-
-// shortExponent is a random source for srp.NewClient that leaves only
-// the last r.bytes bytes of each read random, the rest zero: it yields a
-// 256-bit client ephemeral a instead of amazon-cognito-identity-js's
-// 1024 bits. The server's work does not depend on the size of a; the
-// load generator's, on the same cores, shrinks by about half.
-type shortExponent struct{ bytes int }
-
-func (r shortExponent) Read(p []byte) (int, error) {
-	n := min(r.bytes, len(p))
-	clear(p[:len(p)-n])
-	if _, err := io.ReadFull(rand.Reader, p[len(p)-n:]); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }

@@ -32,6 +32,7 @@ type Store struct {
 	writerDone chan struct{}
 	closeMu    sync.RWMutex
 	closed     bool
+	stmts      sync.Map // query text -> *sql.Stmt
 }
 
 var _ store.Store = (*Store)(nil)
@@ -147,7 +148,7 @@ func get(ctx context.Context, q querier, kind, id string) (store.Record, error) 
 
 // Get implements store.Store.
 func (s *Store) Get(ctx context.Context, kind, id string) (store.Record, error) {
-	return get(ctx, s.db, kind, id)
+	return get(ctx, s.q(nil), kind, id)
 }
 
 func (s *Store) create(ctx context.Context, q querier, kind, id string, data []byte) (store.Record, error) {
@@ -170,7 +171,7 @@ func (s *Store) Create(ctx context.Context, kind, id string, data []byte) (store
 	var rec store.Record
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		rec, err = s.create(ctx, tx, kind, id, data)
+		rec, err = s.create(ctx, s.q(tx), kind, id, data)
 		return err
 	})
 	return rec, err
@@ -203,7 +204,7 @@ func (s *Store) put(ctx context.Context, q querier, kind, id string, data []byte
 func (s *Store) Update(ctx context.Context, kind, id string, fn func(old []byte) ([]byte, error)) (store.Record, error) {
 	var rec store.Record
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		old, err := get(ctx, tx, kind, id)
+		old, err := get(ctx, s.q(tx), kind, id)
 		if err != nil {
 			return err
 		}
@@ -211,7 +212,7 @@ func (s *Store) Update(ctx context.Context, kind, id string, fn func(old []byte)
 		if err != nil {
 			return err
 		}
-		rec, err = s.put(ctx, tx, kind, id, data, old.Version)
+		rec, err = s.put(ctx, s.q(tx), kind, id, data, old.Version)
 		return err
 	})
 	return rec, err
@@ -219,7 +220,7 @@ func (s *Store) Update(ctx context.Context, kind, id string, fn func(old []byte)
 
 // Delete implements store.Store.
 func (s *Store) Delete(ctx context.Context, kind, id string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return del(ctx, tx, kind, id) })
+	return s.tx(ctx, func(tx *sql.Tx) error { return del(ctx, s.q(tx), kind, id) })
 }
 
 func del(ctx context.Context, q querier, kind, id string) error {
@@ -285,7 +286,7 @@ func prefixEnd(p string) (string, bool) {
 
 // List implements store.Store.
 func (s *Store) List(ctx context.Context, kind, prefix, after string, limit int) ([]store.Record, error) {
-	return list(ctx, s.db, kind, prefix, after, limit)
+	return list(ctx, s.q(nil), kind, prefix, after, limit)
 }
 
 // Tx implements store.Store.
@@ -299,16 +300,18 @@ type sqliteTx struct {
 	tx  *sql.Tx
 }
 
-func (t *sqliteTx) Get(kind, id string) (store.Record, error) { return get(t.ctx, t.tx, kind, id) }
+func (t *sqliteTx) Get(kind, id string) (store.Record, error) {
+	return get(t.ctx, t.s.q(t.tx), kind, id)
+}
 func (t *sqliteTx) Create(kind, id string, data []byte) (store.Record, error) {
-	return t.s.create(t.ctx, t.tx, kind, id, data)
+	return t.s.create(t.ctx, t.s.q(t.tx), kind, id, data)
 }
 func (t *sqliteTx) Put(kind, id string, data []byte, version int64) (store.Record, error) {
-	return t.s.put(t.ctx, t.tx, kind, id, data, version)
+	return t.s.put(t.ctx, t.s.q(t.tx), kind, id, data, version)
 }
-func (t *sqliteTx) Delete(kind, id string) error { return del(t.ctx, t.tx, kind, id) }
+func (t *sqliteTx) Delete(kind, id string) error { return del(t.ctx, t.s.q(t.tx), kind, id) }
 func (t *sqliteTx) List(kind, prefix, after string, limit int) ([]store.Record, error) {
-	return list(t.ctx, t.tx, kind, prefix, after, limit)
+	return list(t.ctx, t.s.q(t.tx), kind, prefix, after, limit)
 }
 
 // PutBlob implements store.Store.
