@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"strings"
@@ -28,14 +29,35 @@ func (s *Service) newPoolKeys(poolID string) ([][]byte, error) {
 	return sealed, nil
 }
 
-// keySet returns a pool's signing keys, from memory after the first use.
-func (s *Service) keySet(ctx context.Context, poolID string) (*tokens.KeySet, error) {
-	if ks, ok := s.keys.Load(poolID); ok {
-		return ks.(*tokens.KeySet), nil
+// loadedKeys is a pool's parsed key set and the stored form it came from.
+type loadedKeys struct {
+	ks *tokens.KeySet
+	fp [32]byte
+}
+
+// keysFingerprint identifies a pool's stored keys.
+func keysFingerprint(sealed [][]byte) [32]byte {
+	h := sha256.New()
+	for _, k := range sealed {
+		h.Write(k)
+		h.Write([]byte{0})
 	}
+	var fp [32]byte
+	h.Sum(fp[:0])
+	return fp
+}
+
+// keySet returns a pool's signing keys. Parsed keys stay in memory; the
+// pool record (itself cached for at most a second) says whether they are
+// still current, so a rotation by another node is picked up too.
+func (s *Service) keySet(ctx context.Context, poolID string) (*tokens.KeySet, error) {
 	rec, err := s.pool(ctx, poolID)
 	if err != nil {
 		return nil, err
+	}
+	fp := keysFingerprint(rec.Keys)
+	if v, ok := s.keys.Load(poolID); ok && v.(loadedKeys).fp == fp {
+		return v.(loadedKeys).ks, nil
 	}
 	keys := make([]*tokens.Key, 0, len(rec.Keys))
 	for _, sealed := range rec.Keys {
@@ -50,7 +72,7 @@ func (s *Service) keySet(ctx context.Context, poolID string) (*tokens.KeySet, er
 		keys = append(keys, k)
 	}
 	ks := tokens.NewKeySet(keys)
-	s.keys.Store(poolID, ks)
+	s.keys.Store(poolID, loadedKeys{ks: ks, fp: fp})
 	s.verifier.SetKeys(s.Issuer(poolID), ks)
 	return ks, nil
 }

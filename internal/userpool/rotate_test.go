@@ -132,3 +132,33 @@ func TestSweepForgetsOnlyWhatNoLongerMatters(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRotationSeenByAnotherNode: two services on one store, as two nodes
+// sharing a database; a rotation on one reaches the other's signing and
+// verification within the configuration cache's lifetime.
+func TestRotationSeenByAnotherNode(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newAccounts(t, &PoolInput{})
+	e.user(t, "mo")
+	other := New(e.s.opts)
+	before, err := other.keySet(ctx, e.pool.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kids, err := e.s.RotateSigningKeys(ctx, e.pool.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Active("access").Kid == kids["access"] {
+		t.Fatal("rotation produced the same kid")
+	}
+	time.Sleep(configTTL + 100*time.Millisecond)
+	after, err := other.keySet(ctx, e.pool.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Active("access").Kid != kids["access"] || after.Active("id").Kid != kids["id"] {
+		t.Fatalf("other node still signs with %s", after.Active("access").Kid)
+	}
+}
