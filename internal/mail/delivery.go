@@ -75,8 +75,10 @@ func (s *Service) attempt(ctx context.Context, m store.Message) {
 			case <-done.(chan struct{}):
 			case <-time.After(orphanGrace):
 			}
-			rec, err = s.st.Get(ctx, recordKind, id)
 		}
+		// Read again either way: Send may have finished (and forgotten
+		// the id) between the first read and the lookup above.
+		rec, err = s.st.Get(ctx, recordKind, id)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		// Another node's Send may still be writing the entry.
