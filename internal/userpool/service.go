@@ -57,6 +57,8 @@ type Service struct {
 	crunch   *crunch
 	// configCache holds pools and clients read recently (see cache.go).
 	configCache sync.Map
+	// liveCache remembers revocation checks for the gateway (gateway_tokens.go).
+	liveCache sync.Map
 }
 
 // New builds a Service.

@@ -99,6 +99,7 @@ func (s *Service) GetUser(ctx context.Context, accessToken string) (map[string]a
 // signOut ends every session of a user: refresh tokens issued before now
 // stop working, and so do access tokens issued before now.
 func (s *Service) signOut(ctx context.Context, p *Pool, username string) error {
+	defer s.forgetLive()
 	now := s.now().UTC()
 	_, err := s.updateUser(ctx, p, username, func(u *userRecord) error {
 		u.SignedOut = now
@@ -131,6 +132,7 @@ func (s *Service) AdminUserGlobalSignOut(ctx context.Context, poolID, username s
 // RevokeToken revokes a refresh token and every access token issued
 // from it (they share its origin_jti).
 func (s *Service) RevokeToken(ctx context.Context, token, clientID, clientSecret string) error {
+	defer s.forgetLive()
 	if token == "" {
 		return invalidParameter("1 validation error detected: Value null at 'token' failed to satisfy constraint: Member must not be null")
 	}
@@ -171,6 +173,7 @@ func (s *Service) RevokeToken(ctx context.Context, token, clientID, clientSecret
 
 // setEnabled implements AdminEnableUser and AdminDisableUser.
 func (s *Service) setEnabled(ctx context.Context, poolID, username string, enabled bool) error {
+	defer s.forgetLive()
 	rec, err := s.pool(ctx, poolID)
 	if err != nil {
 		return err

@@ -316,6 +316,7 @@ func (s *Service) AdminGetUser(ctx context.Context, poolID, username string) (Us
 
 // AdminDeleteUser removes a user and its index entries.
 func (s *Service) AdminDeleteUser(ctx context.Context, poolID, username string) error {
+	defer s.forgetLive()
 	rec, err := s.pool(ctx, poolID)
 	if err != nil {
 		return err
