@@ -39,4 +39,3 @@ func TestVerifyPoolToken(t *testing.T) {
 		t.Fatalf("after global sign-out: %v", err)
 	}
 }
-
