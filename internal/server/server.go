@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/awsproto"
 	"github.com/gatehouse/gatehouse/internal/credentials"
 	"github.com/gatehouse/gatehouse/internal/functions"
+	"github.com/gatehouse/gatehouse/internal/gateway"
 	"github.com/gatehouse/gatehouse/internal/logs"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/runtime"
@@ -68,6 +69,7 @@ type Server struct {
 	fns   *functions.Service
 	mail  *mail.Service
 	pools *userpool.Service
+	gw    *gateway.Service
 	// stopSweep ends the user pool sweeper.
 	stopSweep context.CancelFunc
 	cg        runtime.CgroupManager
@@ -201,8 +203,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	poolAPI := jsonAPI("cognito-idp")
 	poolAPI.Public = userpool.IsPublic
 
+	s.gw, err = gateway.New(ctx, gateway.Options{Store: s.store, Functions: triggerInvoker{s.fns}, Pools: pools,
+		Region: cfg.Region, Account: cfg.Account, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	gwAPI := &awsproto.API{Protocol: awsproto.RESTJSON, Verifier: verifier, Logger: log, MaxBody: 8 << 20, Service: "apigateway", Region: cfg.Region}
+	restapis := restapisHandler(s.gw, gatewayControl(gwAPI, s.gw))
+
 	mux := http.NewServeMux()
 	s.fns.Mount(mux, lambdaAPI)
+
 	outboxAPI := &mail.API{Service: s.mail, Authorize: rootOnly(keys)}
 	mux.Handle("POST /{$}", targetRouter(map[string]http.Handler{
 		logs.Target:          jsonAPI("logs").Handle(logsAPI.Serve),
@@ -233,7 +244,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		w.Write([]byte(`{"Type":"User","message":"Unknown operation"}`))
 	})
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           executeAPIHosts(s.gw, restapis, mux),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

@@ -1,0 +1,343 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/awsproto"
+)
+
+// MaxRequestBody is API Gateway's payload limit.
+const MaxRequestBody = 10 << 20
+
+// Gateway response types with API Gateway's default status and message.
+var defaultResponses = map[string]struct {
+	status  int
+	message string
+}{
+	"MISSING_AUTHENTICATION_TOKEN":   {http.StatusForbidden, "Missing Authentication Token"},
+	"RESOURCE_NOT_FOUND":             {http.StatusNotFound, "Not Found"},
+	"UNAUTHORIZED":                   {http.StatusUnauthorized, "Unauthorized"},
+	"ACCESS_DENIED":                  {http.StatusForbidden, "User is not authorized to access this resource"},
+	"AUTHORIZER_FAILURE":             {http.StatusInternalServerError, ""},
+	"AUTHORIZER_CONFIGURATION_ERROR": {http.StatusInternalServerError, ""},
+	"INVALID_API_KEY":                {http.StatusForbidden, "Forbidden"},
+	"THROTTLED":                      {http.StatusTooManyRequests, "Too Many Requests"},
+	"QUOTA_EXCEEDED":                 {http.StatusTooManyRequests, "Limit Exceeded"},
+	"REQUEST_TOO_LARGE":              {http.StatusRequestEntityTooLarge, "Request Too Long"},
+	"INTEGRATION_FAILURE":            {http.StatusInternalServerError, "Internal server error"},
+	"INTEGRATION_TIMEOUT":            {http.StatusGatewayTimeout, "Endpoint request timed out"},
+	"BAD_GATEWAY":                    {http.StatusBadGateway, "Internal server error"},
+}
+
+// ServeStage answers one execute-api request: apiID and stage come from
+// the Host or the path, path is what follows the stage (escaped).
+func (s *Service) ServeStage(w http.ResponseWriter, r *http.Request, apiID, stageName, path string) {
+	start := time.Now()
+	reqID := awsproto.NewRequestID()
+	h := w.Header()
+	h["X-Amzn-Requestid"] = []string{reqID}
+	ext := newID(8) + "="
+	ls := s.live.Load().stage(apiID, stageName)
+	proto := REST
+	if ls != nil {
+		proto = ls.proto
+		if proto == HTTP {
+			h["Apigw-Requestid"] = []string{ext}
+		} else {
+			h["X-Amz-Apigw-Id"] = []string{ext}
+		}
+	}
+	if ls == nil {
+		s.gatewayError(w, nil, proto, "MISSING_AUTHENTICATION_TOKEN", "")
+		return
+	}
+	if path == "" {
+		path = "/"
+	}
+	route, params, ok := ls.router.Match(r.Method, path)
+	if !ok {
+		if ls.proto == HTTP {
+			if r.Method == http.MethodOptions && ls.def.CORS != nil && r.Header.Get("Access-Control-Request-Method") != "" {
+				s.preflight(w, r, ls.def.CORS)
+				return
+			}
+			s.gatewayError(w, ls.def, HTTP, "RESOURCE_NOT_FOUND", "")
+			return
+		}
+		s.gatewayError(w, ls.def, REST, "MISSING_AUTHENTICATION_TOKEN", "")
+		return
+	}
+	if ls.throttle != nil && !ls.throttle.take() {
+		s.gatewayError(w, ls.def, ls.proto, "THROTTLED", "")
+		return
+	}
+	if r.ContentLength > MaxRequestBody {
+		s.gatewayError(w, ls.def, ls.proto, "REQUEST_TOO_LARGE", "")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestBody+1))
+	if err != nil {
+		s.gatewayError(w, ls.def, ls.proto, "BAD_GATEWAY", "")
+		return
+	}
+	if len(body) > MaxRequestBody {
+		s.gatewayError(w, ls.def, ls.proto, "REQUEST_TOO_LARGE", "")
+		return
+	}
+	ri := &RequestInfo{Req: r, Body: body, RawPath: path, Route: route, PathParams: params, APIID: apiID, Stage: stageName,
+		AccountID: s.opts.Account, Region: s.opts.Region, RequestID: reqID, ExtendedRequestID: ext,
+		DomainName: apiID + ".execute-api." + s.opts.Region + ".amazonaws.com", DomainPrefix: apiID,
+		SourceIP: clientIP(r), Time: s.now().UTC(), StageVariables: ls.vars, BinaryMediaTypes: ls.def.BinaryMediaTypes}
+
+	if sec, auth := s.authorizerFor(ls.def, route); auth != nil {
+		methodARN := "arn:aws:execute-api:" + s.opts.Region + ":" + s.opts.Account + ":" + apiID + "/" + stageName + "/" + r.Method + path
+		d := s.auth.Authorize(r.Context(), apiID, ls.proto, auth, sec.Scopes, r, ls.vars, methodARN, func() []byte {
+			return AppendAuthorizerRequestEvent(nil, ri, methodARN)
+		})
+		if !d.Allowed {
+			if d.WWWAuthenticate != "" {
+				h.Set("Www-Authenticate", d.WWWAuthenticate)
+			}
+			s.gatewayError(w, ls.def, ls.proto, d.ErrorType, d.Message)
+			return
+		}
+		ri.Authorizer = d.Context
+	}
+
+	switch route.Integration.Type {
+	case "mock":
+		m := route.Integration.Mock
+		status := http.StatusOK
+		if m != nil {
+			for k, v := range m.Headers {
+				h.Set(k, v)
+			}
+			if m.Status != 0 {
+				status = m.Status
+			}
+		}
+		h.Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		if m != nil {
+			io.WriteString(w, m.Body)
+		}
+		return
+	}
+	s.invoke(w, r, ls, route, ri, start)
+}
+
+// authorizerFor picks the route's authorizer (nil when open).
+func (s *Service) authorizerFor(def *Definition, route *Route) (Security, *Authorizer) {
+	for _, sec := range route.Security {
+		if sec.Name == "NONE" || sec.Name == "api_key" {
+			continue
+		}
+		if a := def.Authorizers[sec.Name]; a != nil {
+			return sec, a
+		}
+	}
+	return Security{}, nil
+}
+
+// invoke runs the integration function and maps its answer.
+func (s *Service) invoke(w http.ResponseWriter, r *http.Request, ls *liveStage, route *Route, ri *RequestInfo, start time.Time) {
+	var payload []byte
+	format := route.Integration.PayloadFormatVersion
+	if ls.proto == HTTP && format != "1.0" {
+		payload = AppendHTTPEvent(make([]byte, 0, 2048), ri)
+	} else {
+		payload = AppendRESTEvent(make([]byte, 0, 2048), ri)
+	}
+	timeout := route.Integration.Timeout
+	if timeout <= 0 {
+		timeout = 29 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	out, failed, err := s.opts.Functions.InvokeFunction(ctx, route.Integration.FunctionARN, payload)
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		s.gatewayError(w, ls.def, ls.proto, "INTEGRATION_TIMEOUT", "")
+		return
+	case err != nil:
+		s.log.Warn("integration failed", "api", ls.apiID, "stage", ls.name, "function", route.Integration.FunctionARN, "err", err)
+		s.gatewayError(w, ls.def, ls.proto, "INTEGRATION_FAILURE", "")
+		return
+	case failed:
+		s.gatewayError(w, ls.def, ls.proto, "BAD_GATEWAY", "")
+		return
+	}
+	var resp *Response
+	switch {
+	case ls.proto == HTTP && format == "1.0":
+		resp, err = ParseHTTPResponseV1(out)
+	case ls.proto == HTTP:
+		resp, err = ParseHTTPResponse(out)
+	default:
+		resp, err = ParseRESTResponse(out, ls.def.BinaryMediaTypes, r.Header.Get("Accept"))
+	}
+	if err != nil {
+		s.log.Info("malformed integration response", "api", ls.apiID, "stage", ls.name, "err", err)
+		typ := "BAD_GATEWAY"
+		if ls.proto == HTTP {
+			typ = "INTEGRATION_FAILURE"
+		}
+		s.gatewayError(w, ls.def, ls.proto, typ, "")
+		return
+	}
+	h := w.Header()
+	for k, vs := range resp.Header {
+		h[k] = vs
+	}
+	if ls.proto == HTTP && ls.def.CORS != nil {
+		applyCORS(h, r, ls.def.CORS)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	w.WriteHeader(resp.Status)
+	w.Write(resp.Body)
+}
+
+// gatewayError writes one of API Gateway's own responses, as the API's
+// gateway responses (type, then DEFAULT_4XX/5XX) say.
+func (s *Service) gatewayError(w http.ResponseWriter, def *Definition, proto Protocol, typ, message string) {
+	d, ok := defaultResponses[typ]
+	if !ok {
+		d = defaultResponses["AUTHORIZER_FAILURE"]
+	}
+	status := d.status
+	if message == "" {
+		message = d.message
+	}
+	body := `{"message":` + jsonStringOrNull(message) + `}`
+	switch typ {
+	case "ACCESS_DENIED":
+		if message != d.message {
+			body = `{"Message":` + jsonStringOrNull(message) + `}`
+		}
+		w.Header().Set("X-Amzn-Errortype", "AccessDeniedException")
+	case "BAD_GATEWAY", "INTEGRATION_FAILURE", "INTEGRATION_TIMEOUT":
+		body = `{"message": ` + jsonStringOrNull(message) + `}`
+	case "AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR":
+		body = `{"message": null}`
+	}
+	if proto == HTTP && typ == "MISSING_AUTHENTICATION_TOKEN" {
+		status, body = http.StatusNotFound, `{"message":"Not Found"}`
+	}
+	if def != nil {
+		gr, ok := def.GatewayResponses[typ]
+		if !ok {
+			if status >= 500 {
+				gr, ok = def.GatewayResponses["DEFAULT_5XX"]
+			} else {
+				gr, ok = def.GatewayResponses["DEFAULT_4XX"]
+			}
+		}
+		if ok {
+			for k, v := range gr.Headers {
+				w.Header().Set(k, v)
+			}
+			if gr.Status != 0 {
+				status = gr.Status
+			}
+			if gr.Body != "" {
+				body = strings.ReplaceAll(gr.Body, "$context.error.messageString", jsonStringOrNull(message))
+				body = strings.ReplaceAll(body, "$context.error.message", message)
+			}
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if w.Header().Get("X-Amzn-Errortype") == "" {
+		w.Header().Set("X-Amzn-Errortype", errorTypeHeader(typ))
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+func errorTypeHeader(typ string) string {
+	switch typ {
+	case "MISSING_AUTHENTICATION_TOKEN":
+		return "MissingAuthenticationTokenException"
+	case "UNAUTHORIZED":
+		return "UnauthorizedException"
+	case "THROTTLED", "QUOTA_EXCEEDED":
+		return "TooManyRequestsException"
+	case "INVALID_API_KEY":
+		return "ForbiddenException"
+	case "INTEGRATION_TIMEOUT":
+		return "InternalServerErrorException"
+	}
+	return "InternalServerErrorException"
+}
+
+func jsonStringOrNull(s string) string {
+	if s == "" {
+		return "null"
+	}
+	return string(awsproto.AppendJSONString(nil, s))
+}
+
+// clientIP is the caller's address without the port.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// preflight answers an HTTP API CORS preflight from the configuration.
+func (s *Service) preflight(w http.ResponseWriter, r *http.Request, c *CORSConfig) {
+	h := w.Header()
+	applyCORS(h, r, c)
+	if len(c.AllowMethods) > 0 {
+		h.Set("Access-Control-Allow-Methods", strings.Join(c.AllowMethods, ","))
+	}
+	if len(c.AllowHeaders) > 0 {
+		h.Set("Access-Control-Allow-Headers", strings.Join(c.AllowHeaders, ","))
+	}
+	if c.MaxAge > 0 {
+		h.Set("Access-Control-Max-Age", strconv.Itoa(c.MaxAge))
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// applyCORS sets the response headers of an HTTP API's CORS
+// configuration for an allowed origin (replacing the function's own).
+func applyCORS(h http.Header, r *http.Request, c *CORSConfig) {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return
+	}
+	allowed := ""
+	for _, o := range c.AllowOrigins {
+		if o == "*" || strings.EqualFold(o, origin) {
+			allowed = o
+			if o == "*" && c.AllowCredentials {
+				allowed = origin
+			}
+			break
+		}
+	}
+	for k := range h {
+		if strings.HasPrefix(k, "Access-Control-") {
+			delete(h, k)
+		}
+	}
+	if allowed == "" {
+		return
+	}
+	h.Set("Access-Control-Allow-Origin", allowed)
+	if c.AllowCredentials {
+		h.Set("Access-Control-Allow-Credentials", "true")
+	}
+	if len(c.ExposeHeaders) > 0 {
+		h.Set("Access-Control-Expose-Headers", strings.Join(c.ExposeHeaders, ","))
+	}
+}

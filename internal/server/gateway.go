@@ -1,0 +1,54 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/awsproto"
+	"github.com/gatehouse/gatehouse/internal/gateway"
+)
+
+// restapisHandler serves everything under /restapis: the path form of
+// an invoke URL (/restapis/{api}/{stage}/_user_request_/{path}), which
+// is unsigned like any API call from a browser, and the signed REST
+// management operations.
+func restapisHandler(gw *gateway.Service, control http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rest := strings.TrimPrefix(r.URL.EscapedPath(), "/restapis/")
+		parts := strings.SplitN(rest, "/", 4)
+		if len(parts) >= 3 && parts[2] == "_user_request_" {
+			path := "/"
+			if len(parts) == 4 {
+				path += parts[3]
+			}
+			gw.ServeStage(w, r, parts[0], parts[1], path)
+			return
+		}
+		control.ServeHTTP(w, r)
+	})
+}
+
+// executeAPIHosts sends requests for {api}.execute-api.* hosts to the
+// gateway (the first path segment is the stage), /restapis paths to
+// restapis, and everything else to next. It sits in front of the mux
+// because /restapis/{api}/... overlaps the mux's /{poolId}/... patterns.
+func executeAPIHosts(gw *gateway.Service, restapis, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if api, ok := gateway.HostAPI(r.Host); ok {
+			p := strings.TrimPrefix(r.URL.EscapedPath(), "/")
+			stage, rest, _ := strings.Cut(p, "/")
+			gw.ServeStage(w, r, api, stage, "/"+rest)
+			return
+		}
+		if p := r.URL.Path; p == "/restapis" || strings.HasPrefix(p, "/restapis/") {
+			restapis.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// gatewayControl is the signed REST management API (service apigateway).
+func gatewayControl(api *awsproto.API, gw *gateway.Service) http.Handler {
+	return api.HandleLimit(8<<20, awsproto.Errorf(http.StatusRequestEntityTooLarge, "BadRequestException", "Request body is too large."), gw.ControlPlane)
+}
