@@ -67,3 +67,59 @@ func TestREADMETour(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEGatewayTour runs the README's API gateway tour: the
+// hello-api example behind a Cognito authorizer, deployed with the aws
+// CLI and called with curl — 200 on the open route, 401 without a token,
+// 200 with one.
+func TestREADMEGatewayTour(t *testing.T) {
+	t.Parallel()
+	needTool(t, "node")
+	curl := needTool(t, "curl")
+	s := startServer(t)
+	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: s}
+	text := func(args ...string) string {
+		return strings.TrimSpace(cli.ok(nil, append(args, "--output", "text")...))
+	}
+	root, _ := filepath.Abs("..")
+
+	pool := text("cognito-idp", "create-user-pool", "--pool-name", "demo", "--username-attributes", "email", "--query", "UserPool.Id")
+	client := text("cognito-idp", "create-user-pool-client", "--user-pool-id", pool, "--client-name", "cli",
+		"--explicit-auth-flows", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "--query", "UserPoolClient.ClientId")
+	text("cognito-idp", "admin-create-user", "--user-pool-id", pool, "--username", "ada@example.com", "--message-action", "SUPPRESS", "--query", "User.Username")
+	text("cognito-idp", "admin-set-user-password", "--user-pool-id", pool, "--username", "ada@example.com", "--password", "Correct-Horse-9", "--permanent")
+	id := text("cognito-idp", "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH",
+		"--auth-parameters", "USERNAME=ada@example.com,PASSWORD=Correct-Horse-9", "--query", "AuthenticationResult.IdToken")
+
+	src, _ := os.ReadFile(filepath.Join(root, "examples/hello-api/index.mjs"))
+	zipPath := writeFile(t, "hello-api.zip", makeZip(t, zfile{Name: "index.mjs", Body: string(src)}))
+	cli.ok(nil, "lambda", "create-function", "--function-name", "hello-api", "--runtime", "nodejs20.x", "--handler", "index.handler",
+		"--zip-file", "fileb://"+zipPath, "--role", "arn:aws:iam::000000000000:role/any")
+	poolARN := text("cognito-idp", "describe-user-pool", "--user-pool-id", pool, "--query", "UserPool.Arn")
+	doc, _ := os.ReadFile(filepath.Join(root, "examples/hello-api/api.json"))
+	api := text("apigateway", "import-rest-api", "--body", "fileb://"+writeFile(t, "api.json", []byte(strings.ReplaceAll(string(doc), "POOL_ARN", poolARN))), "--query", "id")
+	text("apigateway", "create-deployment", "--rest-api-id", api, "--stage-name", "v1", "--query", "id")
+
+	base := "http://" + api + ".execute-api.localhost:" + s.Addr[strings.LastIndexByte(s.Addr, ':')+1:] + "/v1"
+	get := func(url string, header ...string) (string, string) {
+		args := []string{"-s", "-w", "\n%{http_code}"}
+		for _, h := range header {
+			args = append(args, "-H", h)
+		}
+		stdout, stderr, code := runCmd(t, s.Env, time.Minute, curl, append(args, url)...)
+		if code != 0 {
+			t.Fatalf("curl %s: exit %d: %s", url, code, stderr)
+		}
+		body, status, _ := strings.Cut(strings.TrimSpace(stdout), "\n")
+		return status, body
+	}
+	if status, body := get(base + "/open"); status != "200" || !strings.Contains(body, `"hello":"stranger"`) {
+		t.Fatalf("open: %s %s", status, body)
+	}
+	if status, body := get(base); status != "401" || body != `{"message":"Unauthorized"}` {
+		t.Fatalf("no token: %s %s", status, body)
+	}
+	if status, body := get(base, "Authorization: "+id); status != "200" || !strings.Contains(body, `"hello":"ada@example.com"`) {
+		t.Fatalf("with the ID token: %s %s", status, body)
+	}
+}

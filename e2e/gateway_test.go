@@ -56,7 +56,9 @@ func TestGatewayCognitoAuthorizer(t *testing.T) {
 	needTool(t, "node")
 	s := startServer(t)
 	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: s}
-	text := func(args ...string) string { return strings.TrimSpace(cli.ok(nil, append(args, "--output", "text")...)) }
+	text := func(args ...string) string {
+		return strings.TrimSpace(cli.ok(nil, append(args, "--output", "text")...))
+	}
 
 	fn := createFn(t, s.lambda(), "greeter", "nodejs20.x", "index.handler", makeZip(t, zfile{Name: "index.js", Body: greeterJS}))
 	pool := text("cognito-idp", "create-user-pool", "--pool-name", "gw", "--query", "UserPool.Id")
@@ -66,7 +68,9 @@ func TestGatewayCognitoAuthorizer(t *testing.T) {
 	text("cognito-idp", "admin-create-user", "--user-pool-id", pool, "--username", "gina", "--message-action", "SUPPRESS",
 		"--user-attributes", "Name=given_name,Value=Gina", "--query", "User.Username")
 	text("cognito-idp", "admin-set-user-password", "--user-pool-id", pool, "--username", "gina", "--password", "Gina-Passw0rd!", "--permanent")
-	var auth struct{ AuthenticationResult struct{ IdToken, AccessToken string } }
+	var auth struct {
+		AuthenticationResult struct{ IdToken, AccessToken string }
+	}
 	cli.ok(&auth, "cognito-idp", "initiate-auth", "--client-id", client, "--auth-flow", "USER_PASSWORD_AUTH",
 		"--auth-parameters", "USERNAME=gina,PASSWORD=Gina-Passw0rd!")
 	idToken, accessToken := auth.AuthenticationResult.IdToken, auth.AuthenticationResult.AccessToken

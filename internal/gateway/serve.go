@@ -105,7 +105,7 @@ func (s *Service) ServeStage(w http.ResponseWriter, r *http.Request, apiID, stag
 			if d.WWWAuthenticate != "" {
 				h.Set("Www-Authenticate", d.WWWAuthenticate)
 			}
-			s.gatewayError(w, ls.def, ls.proto, d.ErrorType, d.Message)
+			s.gatewayErrorStatus(w, ls.def, ls.proto, d.ErrorType, d.Status, d.Message)
 			return
 		}
 		ri.Authorizer = d.Context
@@ -204,31 +204,62 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, ls *liveStage, 
 	w.Write(resp.Body)
 }
 
-// gatewayError writes one of API Gateway's own responses, as the API's
-// gateway responses (type, then DEFAULT_4XX/5XX) say.
+// gatewayError writes one of API Gateway's own responses with the
+// type's default status.
 func (s *Service) gatewayError(w http.ResponseWriter, def *Definition, proto Protocol, typ, message string) {
+	s.gatewayErrorStatus(w, def, proto, typ, 0, message)
+}
+
+// httpAPIBodies are what HTTP APIs answer: lower-case "message" and
+// plain HTTP status texts, unlike REST APIs.
+var httpAPIBodies = map[int]string{
+	http.StatusUnauthorized:          `{"message":"Unauthorized"}`,
+	http.StatusForbidden:             `{"message":"Forbidden"}`,
+	http.StatusNotFound:              `{"message":"Not Found"}`,
+	http.StatusRequestEntityTooLarge: `{"message":"Request Entity Too Large"}`,
+	http.StatusTooManyRequests:       `{"message":"Too Many Requests"}`,
+	http.StatusServiceUnavailable:    `{"message":"Service Unavailable"}`,
+}
+
+// gatewayErrorStatus is gatewayError with an explicit status (0: the
+// type's default), then the API's gateway responses (the type's own,
+// else DEFAULT_4XX/DEFAULT_5XX) applied on top.
+func (s *Service) gatewayErrorStatus(w http.ResponseWriter, def *Definition, proto Protocol, typ string, status int, message string) {
 	d, ok := defaultResponses[typ]
 	if !ok {
 		d = defaultResponses["AUTHORIZER_FAILURE"]
 	}
-	status := d.status
+	if status == 0 {
+		status = d.status
+	}
 	if message == "" {
 		message = d.message
 	}
-	body := `{"message":` + jsonStringOrNull(message) + `}`
-	switch typ {
-	case "ACCESS_DENIED":
-		if message != d.message {
-			body = `{"Message":` + jsonStringOrNull(message) + `}`
+	var body string
+	if proto == HTTP {
+		switch typ {
+		case "MISSING_AUTHENTICATION_TOKEN", "RESOURCE_NOT_FOUND":
+			status = http.StatusNotFound
+		case "INTEGRATION_TIMEOUT":
+			// HTTP APIs answer a timed-out integration with 503.
+			status = http.StatusServiceUnavailable
 		}
-		w.Header().Set("X-Amzn-Errortype", "AccessDeniedException")
-	case "BAD_GATEWAY", "INTEGRATION_FAILURE", "INTEGRATION_TIMEOUT":
-		body = `{"message": ` + jsonStringOrNull(message) + `}`
-	case "AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR":
-		body = `{"message": null}`
-	}
-	if proto == HTTP && typ == "MISSING_AUTHENTICATION_TOKEN" {
-		status, body = http.StatusNotFound, `{"message":"Not Found"}`
+		var ok bool
+		if body, ok = httpAPIBodies[status]; !ok {
+			body = `{"message":"Internal Server Error"}`
+		}
+	} else {
+		body = `{"message":` + jsonStringOrNull(message) + `}`
+		switch typ {
+		case "ACCESS_DENIED":
+			// REST's denials capitalize the key.
+			body = `{"Message":` + jsonStringOrNull(message) + `}`
+			w.Header().Set("X-Amzn-Errortype", "AccessDeniedException")
+		case "BAD_GATEWAY", "INTEGRATION_FAILURE", "INTEGRATION_TIMEOUT":
+			body = `{"message": ` + jsonStringOrNull(message) + `}`
+		case "AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR":
+			body = `{"message": null}`
+		}
 	}
 	if def != nil {
 		gr, ok := def.GatewayResponses[typ]
@@ -253,7 +284,7 @@ func (s *Service) gatewayError(w http.ResponseWriter, def *Definition, proto Pro
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if w.Header().Get("X-Amzn-Errortype") == "" {
+	if proto == REST && w.Header().Get("X-Amzn-Errortype") == "" {
 		w.Header().Set("X-Amzn-Errortype", errorTypeHeader(typ))
 	}
 	w.WriteHeader(status)

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/awsproto"
 	"github.com/gatehouse/gatehouse/internal/gateway"
+	"github.com/gatehouse/gatehouse/internal/userpool"
 )
 
 // restapisHandler serves everything under /restapis: the path form of
@@ -46,6 +49,20 @@ func executeAPIHosts(gw *gateway.Service, restapis, next http.Handler) http.Hand
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// poolTokens lets gateway authorizers verify tokens of this server's
+// pools; a pool that is not here is gateway.ErrUnknownPool, so a JWT
+// authorizer can fall back to the issuer's own discovery document (real
+// Cognito, or any OIDC provider).
+type poolTokens struct{ pools *userpool.Service }
+
+func (p poolTokens) VerifyPoolToken(ctx context.Context, poolID, token, tokenUse string) (map[string]any, error) {
+	c, err := p.pools.VerifyPoolToken(ctx, poolID, token, tokenUse)
+	if e, ok := awsproto.AsError(err); ok && e.Code == "ResourceNotFoundException" {
+		return nil, fmt.Errorf("%w: %s", gateway.ErrUnknownPool, poolID)
+	}
+	return c, err
 }
 
 // gatewayControl is the signed REST management API (service apigateway).

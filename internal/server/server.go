@@ -203,7 +203,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	poolAPI := jsonAPI("cognito-idp")
 	poolAPI.Public = userpool.IsPublic
 
-	s.gw, err = gateway.New(ctx, gateway.Options{Store: s.store, Functions: triggerInvoker{s.fns}, Pools: pools,
+	s.gw, err = gateway.New(ctx, gateway.Options{Store: s.store, Functions: triggerInvoker{s.fns}, Pools: poolTokens{pools},
 		Region: cfg.Region, Account: cfg.Account, Logger: log})
 	if err != nil {
 		return nil, err
