@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -213,5 +217,52 @@ func TestExportOAS30Errors(t *testing.T) {
 	out, err := ExportOAS30(&Definition{Protocol: HTTP, Title: "named"}, []byte(`{"openapi": "3.0.1"}`), testServer)
 	if err != nil || !strings.Contains(string(out), `"title": "named"`) || !strings.Contains(string(out), `"paths": {}`) {
 		t.Errorf("%v\n%s", err, out)
+	}
+}
+
+// TestExportOpenAPISpecValidator checks the exports with an independent
+// validator, openapi-spec-validator, where the machine has it.
+func TestExportOpenAPISpecValidator(t *testing.T) {
+	t.Parallel()
+	if err := exec.Command("python3", "-c", "import openapi_spec_validator").Run(); err != nil {
+		t.Skip("python3 with openapi-spec-validator is not installed")
+	}
+	dir := t.TempDir()
+	var files []string
+	for _, tc := range []struct {
+		file  string
+		proto Protocol
+	}{
+		{"sam_rest_swagger.json", REST}, {"sam_rest_swagger_anchors.yaml", REST}, {"sam_rest_oas3.yaml", REST},
+		{"sam_http.json", HTTP}, {"swagger_models.yaml", REST},
+	} {
+		doc := readTestdata(t, tc.file)
+		def := mustParse(t, doc, tc.proto)
+		for i, src := range [][]byte{doc, nil} {
+			out, err := ExportOAS30(def, src, testServer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := filepath.Join(dir, fmt.Sprintf("%s.%d.json", tc.file, i))
+			if err := os.WriteFile(name, out, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, name)
+		}
+	}
+	script := `
+import json, sys
+from openapi_spec_validator import validate
+bad = 0
+for name in sys.argv[1:]:
+    try:
+        validate(json.load(open(name)))
+    except Exception as e:
+        bad += 1
+        print(name, str(e)[:500])
+sys.exit(1 if bad else 0)
+`
+	if out, err := exec.Command("python3", append([]string{"-c", script}, files...)...).CombinedOutput(); err != nil {
+		t.Errorf("openapi-spec-validator: %v\n%s", err, out)
 	}
 }

@@ -62,9 +62,8 @@ type compiler struct {
 	schemes map[string]scheme
 	// docSecurity is the document-level requirement, for operations that
 	// have none of their own.
-	docSecurity    []Security
-	docAPIKey      bool
-	schemesPointer string
+	docSecurity []Security
+	docAPIKey   bool
 }
 
 func (c *compiler) compile(root at) error {

@@ -40,7 +40,6 @@ func (c *compiler) securitySchemes(root at) error {
 		}
 		schemes = components.get("securitySchemes")
 	}
-	c.schemesPointer = schemes.ptr
 	if err := schemes.object(); err != nil || schemes.missing() {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // TestParseDefinitionFeatures: what small documents compile to, one
-// feature at a time.
+// feature at a time; each also exports and imports back to the same.
 func TestParseDefinitionFeatures(t *testing.T) {
 	t.Parallel()
 	lambda := func(extra string) string {
@@ -188,6 +188,10 @@ func TestParseDefinitionFeatures(t *testing.T) {
 			}
 			if tc.check != nil {
 				tc.check(t, def)
+			}
+			if region != "" {
+				roundTrip(t, def, doc)
+				roundTrip(t, def, nil)
 			}
 		})
 	}

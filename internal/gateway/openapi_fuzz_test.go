@@ -16,9 +16,11 @@ const fuzzTimeLimit = 5 * time.Second
 // FuzzParseDefinition: any input is refused with a *DefinitionError or
 // compiled, never a panic, within bounded time; and whatever compiles
 // exports to OpenAPI 3.0.1 that compiles to the same Definition, from the
-// document and from the Definition alone.
+// document and from the Definition alone. The seeds are whole SAM
+// documents, so a short minimize time keeps the workers fuzzing rather
+// than shrinking:
 //
-//	go test ./internal/gateway/ -run '^$' -fuzz FuzzParseDefinition -fuzztime 60s
+//	go test ./internal/gateway/ -run '^$' -fuzz FuzzParseDefinition -fuzztime 60s -fuzzminimizetime 3s
 func FuzzParseDefinition(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "openapi", "*"))
 	if err != nil {

@@ -119,17 +119,23 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int, path []string) (n *node
 	fail := func(msg string) (*node, int, int, error) {
 		return nil, 0, 0, limitError(path, y.Line, y.Column, msg)
 	}
+	// An alias, or an anchored node met again through a merge, is the
+	// value already converted; only its depth here is new.
+	target := y
 	if y.Kind == yaml.AliasNode {
-		d := c.done[y.Alias]
+		target = y.Alias
+	}
+	if d := c.done[target]; d != nil && target != nil {
 		switch {
-		case y.Alias == nil || d == nil:
-			return fail(fmt.Sprintf("alias *%s refers to no anchor", y.Value))
 		case d.busy:
 			return fail(fmt.Sprintf("alias *%s refers to a value that contains it", y.Value))
 		case depth+d.height > maxDepth:
 			return fail(fmt.Sprintf("the document nests deeper than %d levels", maxDepth))
 		}
 		return d.n, d.size, d.height, nil
+	}
+	if y.Kind == yaml.AliasNode {
+		return fail(fmt.Sprintf("alias *%s refers to no anchor", y.Value))
 	}
 	if y.Anchor != "" {
 		d := &yamlDone{busy: true}
@@ -210,8 +216,11 @@ func (c *yamlConverter) mapping(y *yaml.Node, n *node, depth int, path []string)
 	}
 	for _, m := range merges {
 		sources := []*yaml.Node{m}
-		if m.Kind == yaml.SequenceNode {
-			sources = m.Content
+		if list := m; list.Kind == yaml.SequenceNode || list.Kind == yaml.AliasNode && list.Alias != nil && list.Alias.Kind == yaml.SequenceNode {
+			if list.Kind == yaml.AliasNode {
+				list = list.Alias
+			}
+			sources = list.Content
 		}
 		for _, src := range sources {
 			// The merged mapping sits at this mapping's level.
