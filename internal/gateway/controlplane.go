@@ -114,6 +114,10 @@ func reply(w http.ResponseWriter, status int, v any) error {
 func (s *Service) loadAPI(ctx context.Context, id string) (apiRecord, error) {
 	var rec apiRecord
 	err := s.getJSON(ctx, kindAPI, id, &rec, s.apiNotFound(id))
+	if err == nil && rec.Protocol == HTTP {
+		// HTTP APIs are apigatewayv2's (controlplane_v2.go), as on AWS.
+		return rec, s.apiNotFound(id)
+	}
 	return rec, err
 }
 
@@ -237,6 +241,9 @@ func (s *Service) listRestAPIs(w http.ResponseWriter, r *awsproto.Request) error
 		if err := json.Unmarshal(rr.Data, &rec); err != nil {
 			return err
 		}
+		if rec.Protocol == HTTP {
+			continue // listed by GetApis (controlplane_v2.go)
+		}
 		items = append(items, rec.view())
 	}
 	out["item"] = items
@@ -244,31 +251,7 @@ func (s *Service) listRestAPIs(w http.ResponseWriter, r *awsproto.Request) error
 }
 
 func (s *Service) deleteRestAPI(w http.ResponseWriter, r *awsproto.Request, id string) error {
-	ctx := r.Context()
-	err := s.st.Tx(ctx, func(tx store.Tx) error {
-		if err := tx.Delete(kindAPI, id); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return s.apiNotFound(id)
-			}
-			return err
-		}
-		for _, kind := range []string{kindDeployment, kindStage} {
-			rs, err := tx.List(kind, id+"/", "", 0)
-			if err != nil {
-				return err
-			}
-			for _, rr := range rs {
-				if err := tx.Delete(kind, rr.ID); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if err := s.reload(ctx); err != nil {
+	if err := s.deleteAPI(r.Context(), id, REST); err != nil { // controlplane_v2.go
 		return err
 	}
 	w.WriteHeader(http.StatusAccepted)

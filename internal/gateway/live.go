@@ -56,6 +56,9 @@ func (s *Service) reload(ctx context.Context) error {
 			if err := json.Unmarshal(sr.Data, &st); err != nil {
 				return err
 			}
+			if st.DeploymentID == "" {
+				continue // an HTTP API stage created before any deployment
+			}
 			var d deploymentRecord
 			if err := s.getJSON(ctx, kindDeployment, api.ID+"/"+st.DeploymentID, &d, nil); err != nil {
 				s.log.Warn("stage points at a missing deployment; not served", "api", api.ID, "stage", st.Name, "err", err)

@@ -44,8 +44,10 @@ func (s *Service) ServeStage(w http.ResponseWriter, r *http.Request, apiID, stag
 	h := w.Header()
 	h["X-Amzn-Requestid"] = []string{reqID}
 	ext := newID(8) + "="
-	ls := s.live.Load().stage(apiID, stageName)
-	proto := REST
+	live := s.live.Load()
+	ls := live.stage(apiID, stageName)
+	// An HTTP API answers an unknown stage as HTTP APIs do (404).
+	proto := live.protocol(apiID)
 	if ls != nil {
 		proto = ls.proto
 		if proto == HTTP {
@@ -327,6 +329,11 @@ func clientIP(r *http.Request) string {
 func (s *Service) preflight(w http.ResponseWriter, r *http.Request, c *CORSConfig) {
 	h := w.Header()
 	applyCORS(h, r, c)
+	if h.Get("Access-Control-Allow-Origin") == "" {
+		// A disallowed origin learns nothing of the configuration.
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if len(c.AllowMethods) > 0 {
 		h.Set("Access-Control-Allow-Methods", strings.Join(c.AllowMethods, ","))
 	}

@@ -32,15 +32,17 @@ func restapisHandler(gw *gateway.Service, control http.Handler) http.Handler {
 }
 
 // executeAPIHosts sends requests for {api}.execute-api.* hosts to the
-// gateway (the first path segment is the stage), /restapis paths to
+// gateway (the first path segment is the stage, or the whole path is an
+// HTTP API's $default stage's), /restapis paths to
 // restapis, and everything else to next. It sits in front of the mux
 // because /restapis/{api}/... overlaps the mux's /{poolId}/... patterns.
 func executeAPIHosts(gw *gateway.Service, restapis, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if api, ok := gateway.HostAPI(r.Host); ok {
-			p := strings.TrimPrefix(r.URL.EscapedPath(), "/")
-			stage, rest, _ := strings.Cut(p, "/")
-			gw.ServeStage(w, r, api, stage, "/"+rest)
+			// The first segment names the stage, except that an HTTP API's
+			// $default stage is served at the root (see StageForPath).
+			stage, path := gw.StageForPath(api, r.URL.EscapedPath())
+			gw.ServeStage(w, r, api, stage, path)
 			return
 		}
 		if p := r.URL.Path; p == "/restapis" || strings.HasPrefix(p, "/restapis/") {
@@ -65,7 +67,9 @@ func (p poolTokens) VerifyPoolToken(ctx context.Context, poolID, token, tokenUse
 	return c, err
 }
 
-// gatewayControl is the signed REST management API (service apigateway).
-func gatewayControl(api *awsproto.API, gw *gateway.Service) http.Handler {
-	return api.HandleLimit(8<<20, awsproto.Errorf(http.StatusRequestEntityTooLarge, "BadRequestException", "Request body is too large."), gw.ControlPlane)
+// gatewayControl is a signed API Gateway management API (service
+// apigateway): gw.ControlPlane (v1, /restapis) or gw.ControlPlaneV2
+// (apigatewayv2, /v2/apis), which botocore signs with the same name.
+func gatewayControl(api *awsproto.API, h awsproto.HandlerFunc) http.Handler {
+	return api.HandleLimit(8<<20, awsproto.Errorf(http.StatusRequestEntityTooLarge, "BadRequestException", "Request body is too large."), h)
 }

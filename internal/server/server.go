@@ -209,10 +209,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	gwAPI := &awsproto.API{Protocol: awsproto.RESTJSON, Verifier: verifier, Logger: log, MaxBody: 8 << 20, Service: "apigateway", Region: cfg.Region}
-	restapis := restapisHandler(s.gw, gatewayControl(gwAPI, s.gw))
+	restapis := restapisHandler(s.gw, gatewayControl(gwAPI, s.gw.ControlPlane))
+	gwV2 := gatewayControl(gwAPI, s.gw.ControlPlaneV2) // HTTP APIs
 
 	mux := http.NewServeMux()
 	s.fns.Mount(mux, lambdaAPI)
+	mux.Handle("/v2/apis", gwV2)
+	mux.Handle("/v2/apis/", gwV2)
 
 	outboxAPI := &mail.API{Service: s.mail, Authorize: rootOnly(keys)}
 	mux.Handle("POST /{$}", targetRouter(map[string]http.Handler{
