@@ -84,10 +84,13 @@ func (s *Service) ServeStage(w http.ResponseWriter, r *http.Request, apiID, stag
 		s.gatewayError(w, ls.def, ls.proto, "REQUEST_TOO_LARGE", "")
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestBody+1))
-	if err != nil {
-		s.gatewayError(w, ls.def, ls.proto, "BAD_GATEWAY", "")
-		return
+	var body []byte
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, MaxRequestBody+1)); err != nil {
+			s.gatewayError(w, ls.def, ls.proto, "BAD_GATEWAY", "")
+			return
+		}
 	}
 	if len(body) > MaxRequestBody {
 		s.gatewayError(w, ls.def, ls.proto, "REQUEST_TOO_LARGE", "")

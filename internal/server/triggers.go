@@ -14,9 +14,10 @@ type triggerInvoker struct {
 	fns *functions.Service
 }
 
-// InvokeFunction implements userpool.Invoker.
+// InvokeFunction implements userpool.Invoker and gateway.FunctionInvoker;
+// both hand it events they built themselves, hence Trusted.
 func (t triggerInvoker) InvokeFunction(ctx context.Context, arn string, payload []byte) ([]byte, bool, error) {
-	out, err := t.fns.Invoke(ctx, &functions.InvokeInput{FunctionName: arn, Payload: payload})
+	out, err := t.fns.Invoke(ctx, &functions.InvokeInput{FunctionName: arn, Payload: payload, Trusted: true})
 	if err != nil {
 		return nil, false, err
 	}
