@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,7 +19,19 @@ type cognitoToken struct {
 	aud    []string // an ID token's audience
 	scopes []string // an access token's scopes
 	claims map[string]string
+	// liveAt and liveGen record the pool's last "still live" answer
+	// (UnixNano, and the pool's revocation generation then).
+	liveAt  atomic.Int64
+	liveGen atomic.Uint64
 }
+
+// revocationClock is what a PoolTokens may offer so that a live answer
+// can be reused: its generation changes on every local revocation.
+type revocationClock interface{ RevocationGeneration() uint64 }
+
+// liveReuse is how long a "still live" answer is reused while the pool's
+// revocation generation is unchanged (the pool's own memory lasts as long).
+const liveReuse = time.Second
 
 // authorizeCognito is the REST COGNITO_USER_POOLS authorizer (§1.4 of the
 // gateway reference): the token of the identity source header, raw or
@@ -89,10 +102,25 @@ func (a *Authorizers) authorizeCognito(ctx context.Context, proto Protocol, auth
 	}
 	if cached {
 		// The signature is known good, but revocation and expiry are the
-		// pool's to say (and cheap for it: it caches verifications too).
-		if _, err := a.pools.VerifyPoolToken(ctx, ct.poolID, tok, ct.use); err != nil {
-			a.log.Debug("Cognito authorizer refused a token", "authorizer", auth.Name, "err", err)
-			return unauthorized()
+		// pool's to say. A recent answer is reused while nothing was
+		// revoked on this node since (another node's revocation is seen
+		// within liveReuse, as the pool itself would see it).
+		now := a.now()
+		rc, clocked := a.pools.(revocationClock)
+		var gen uint64
+		if clocked {
+			gen = rc.RevocationGeneration()
+		}
+		fresh := clocked && ct.liveGen.Load() == gen && now.Sub(time.Unix(0, ct.liveAt.Load())) < liveReuse
+		if !fresh {
+			if _, err := a.pools.VerifyPoolToken(ctx, ct.poolID, tok, ct.use); err != nil {
+				a.log.Debug("Cognito authorizer refused a token", "authorizer", auth.Name, "err", err)
+				return unauthorized()
+			}
+			if clocked {
+				ct.liveGen.Store(gen)
+				ct.liveAt.Store(now.UnixNano())
+			}
 		}
 	}
 	return Decision{Allowed: true, Context: &AuthorizerContext{Claims: ct.claims}}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -145,4 +146,57 @@ func TestAuthorizeCognitoWithoutPools(t *testing.T) {
 	auth := &Authorizer{Name: "Pool", Type: AuthCognito, ProviderARNs: []string{arnPoolA}}
 	d := a.Authorize(context.Background(), "a1b2c3", REST, auth, nil, requestWith("/", "Authorization: x.y.z"), nil, testMethodARN, nil)
 	wantDecision(t, d, false, 500, TypeAuthorizerConfig)
+}
+
+// clockedPools is fakePools with a revocation generation, as the
+// server's pools offer.
+type clockedPools struct {
+	*fakePools
+	gen atomic.Uint64
+}
+
+func (c *clockedPools) RevocationGeneration() uint64 { return c.gen.Load() }
+
+// TestAuthorizeCognitoLiveAnswerReused: with a revocation clock, a token
+// the pool just called live is not asked about again within a second,
+// unless something was revoked since.
+func TestAuthorizeCognitoLiveAnswerReused(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	pools := &clockedPools{fakePools: newFakePools(t, clock)}
+	a := NewAuthorizers(pools, nil, AuthorizerOptions{Now: clock.Now})
+	auth := &Authorizer{Name: "Pool", Type: AuthCognito, ProviderARNs: []string{arnPoolA}}
+	id := pools.idToken(t, poolA, "jti-live")
+	authorize := func() Decision {
+		return a.Authorize(context.Background(), "a1b2c3", REST, auth, nil, requestWith("/", "Authorization: "+id), nil, testMethodARN, nil)
+	}
+	wantDecision(t, authorize(), true, 0, "") // verified (cold)
+	wantDecision(t, authorize(), true, 0, "") // live check, remembered
+	for range 5 {
+		wantDecision(t, authorize(), true, 0, "")
+	}
+	if n := pools.calls.Load(); n != 2 {
+		t.Fatalf("%d pool calls, want 2 (the cold verification and one live check)", n)
+	}
+	// A revocation on this node changes the generation: asked at once.
+	pools.revoke("jti-live")
+	pools.gen.Add(1)
+	wantDecision(t, authorize(), false, http.StatusUnauthorized, TypeUnauthorized)
+	// Without a local revocation, the answer is asked again after a second.
+	other := pools.idToken(t, poolA, "jti-other")
+	call := func() Decision {
+		return a.Authorize(context.Background(), "a1b2c3", REST, auth, nil, requestWith("/", "Authorization: "+other), nil, testMethodARN, nil)
+	}
+	wantDecision(t, call(), true, 0, "")
+	wantDecision(t, call(), true, 0, "")
+	before := pools.calls.Load()
+	wantDecision(t, call(), true, 0, "")
+	if pools.calls.Load() != before {
+		t.Fatal("asked the pool within the reuse window")
+	}
+	clock.Advance(2 * time.Second)
+	wantDecision(t, call(), true, 0, "")
+	if pools.calls.Load() != before+1 {
+		t.Fatal("did not ask the pool after the reuse window")
+	}
 }

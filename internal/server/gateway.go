@@ -67,6 +67,9 @@ func (p poolTokens) VerifyPoolToken(ctx context.Context, poolID, token, tokenUse
 	return c, err
 }
 
+// RevocationGeneration lets the gateway reuse a recent liveness answer.
+func (p poolTokens) RevocationGeneration() uint64 { return p.pools.RevocationGeneration() }
+
 // gatewayControl is a signed API Gateway management API (service
 // apigateway): gw.ControlPlane (v1, /restapis) or gw.ControlPlaneV2
 // (apigatewayv2, /v2/apis), which botocore signs with the same name.

@@ -90,4 +90,13 @@ func (s *Service) checkLive(ctx context.Context, poolID string, c tokens.Claims)
 
 // forgetLive drops the memory of live tokens: after a revocation, a
 // sign-out, or a user disabled or deleted on this node.
-func (s *Service) forgetLive() { s.liveCache.Clear() }
+func (s *Service) forgetLive() {
+	s.liveGen.Add(1)
+	s.liveCache.Clear()
+}
+
+// RevocationGeneration changes whenever this node revokes tokens, signs
+// a user out, or disables or deletes a user. A caller that remembers a
+// token as live (the gateway) may keep trusting that for up to liveTTL
+// while the generation is unchanged.
+func (s *Service) RevocationGeneration() uint64 { return s.liveGen.Load() }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/awsproto"
@@ -59,6 +60,7 @@ type Service struct {
 	configCache sync.Map
 	// liveCache remembers revocation checks for the gateway (gateway_tokens.go).
 	liveCache sync.Map
+	liveGen   atomic.Uint64
 }
 
 // New builds a Service.
