@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -121,5 +122,19 @@ func TestREADMEGatewayTour(t *testing.T) {
 	}
 	if status, body := get(base, "Authorization: "+id); status != "200" || !strings.Contains(body, `"hello":"ada@example.com"`) {
 		t.Fatalf("with the ID token: %s %s", status, body)
+	}
+
+	// --api-listen gives the API an address of its own; the stage and
+	// everything (state, authorizer) survive the restart.
+	own := freePort(t)
+	s.restart(syscall.SIGTERM, "--api-listen", api+"="+own)
+	if status, body := get("http://" + own + "/v1/open"); status != "200" || !strings.Contains(body, `"hello":"stranger"`) {
+		t.Fatalf("--api-listen, open: %s %s", status, body)
+	}
+	if status, _ := get("http://" + own + "/v1"); status != "401" {
+		t.Fatalf("--api-listen, protected without a token: %s", status)
+	}
+	if status, _ := get("http://"+own+"/v1", "Authorization: "+id); status != "200" {
+		t.Fatalf("--api-listen, protected with the ID token: %s", status)
 	}
 }

@@ -10,7 +10,7 @@ import (
 const usage = `gatehouse: AWS-compatible functions and user pools in one binary.
 
 Usage:
-  gatehouse serve [--data DIR] [--addr HOST:PORT] [--region REGION]
+  gatehouse serve [--data DIR] [--addr HOST:PORT] [--region REGION] [--api-listen API_ID=HOST:PORT]
                   [--smtp URL] [--mail-from ADDRESS] [--sms-webhook URL]
   gatehouse functions create NAME --runtime RT --handler H (--zip FILE | --dir DIR) [flags]
   gatehouse functions update NAME [--zip FILE | --dir DIR] [config flags]

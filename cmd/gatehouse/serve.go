@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,6 +33,8 @@ func serve(args []string) error {
 	smtpURL := fs.String("smtp", "", "deliver email through this SMTP server, smtp://user:pass@host:587?starttls=always or smtps://host:465 (env GATEHOUSE_SMTP; default: keep it in the outbox)")
 	mailFrom := fs.String("mail-from", envOr("GATEHOUSE_MAIL_FROM", mail.DefaultFrom), "sender of user pool email (env GATEHOUSE_MAIL_FROM)")
 	smsWebhook := fs.String("sms-webhook", "", "POST SMS as JSON to this URL (env GATEHOUSE_SMS_WEBHOOK; default: keep them in the outbox)")
+	var apiListen multiFlag
+	fs.Var(&apiListen, "api-listen", "serve an API on its own address too, API_ID=HOST:PORT (repeatable); /{stage}/{path} works there as on the API's execute-api host")
 	logFormat := fs.String("log-format", envOr("GATEHOUSE_LOG_FORMAT", "text"), "text or json")
 	fs.Parse(args)
 	// Read after parsing, not as flag defaults, so -h never prints a
@@ -40,6 +44,14 @@ func serve(args []string) error {
 	}
 	if *smsWebhook == "" {
 		*smsWebhook = os.Getenv("GATEHOUSE_SMS_WEBHOOK")
+	}
+	listeners := map[string]string{}
+	for _, v := range apiListen {
+		api, addr, ok := strings.Cut(v, "=")
+		if !ok || api == "" || addr == "" {
+			return fmt.Errorf("--api-listen %q: want API_ID=HOST:PORT", v)
+		}
+		listeners[api] = addr
 	}
 	var smtpConfig *mail.SMTPConfig
 	if *smtpURL != "" {
@@ -73,6 +85,7 @@ func serve(args []string) error {
 		SMTP:            smtpConfig,
 		MailFrom:        *mailFrom,
 		SMSWebhook:      *smsWebhook,
+		APIListen:       listeners,
 	})
 	if err != nil {
 		return err

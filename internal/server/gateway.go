@@ -3,8 +3,11 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/awsproto"
 	"github.com/gatehouse/gatehouse/internal/gateway"
@@ -75,4 +78,31 @@ func (p poolTokens) RevocationGeneration() uint64 { return p.pools.RevocationGen
 // (apigatewayv2, /v2/apis), which botocore signs with the same name.
 func gatewayControl(api *awsproto.API, h awsproto.HandlerFunc) http.Handler {
 	return api.HandleLimit(8<<20, awsproto.Errorf(http.StatusRequestEntityTooLarge, "BadRequestException", "Request body is too large."), h)
+}
+
+// apiListener is one API's own listener (--api-listen).
+type apiListener struct {
+	ln  net.Listener
+	srv *http.Server
+}
+
+// listenAPI serves one API on addr: /{stage}/{path}, as on the API's
+// execute-api host, for clients that cannot set a Host header.
+func listenAPI(gw *gateway.Service, api, addr string, log *slog.Logger) (*apiListener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--api-listen %s=%s: %w", api, addr, err)
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			stage, path := gw.StageForPath(api, r.URL.EscapedPath())
+			gw.ServeStage(w, r, api, stage, path)
+		}),
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("api listener", "api", api, "addr", ln.Addr().String())
+	return &apiListener{ln: ln, srv: srv}, nil
 }

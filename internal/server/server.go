@@ -51,6 +51,9 @@ type Config struct {
 	// SMTP delivers user pool email; nil keeps it in the outbox. MailFrom
 	// is the default sender (Cognito's when empty). SMSWebhook receives
 	// SMS as JSON POSTs; empty keeps them in the outbox.
+	// APIListen gives APIs a listener of their own (api id → address),
+	// where /{stage}/{path} works as on the API's execute-api host.
+	APIListen  map[string]string
 	SMTP       *mail.SMTPConfig
 	MailFrom   string
 	SMSWebhook string
@@ -70,6 +73,8 @@ type Server struct {
 	mail  *mail.Service
 	pools *userpool.Service
 	gw    *gateway.Service
+	// apiServers are the --api-listen listeners.
+	apiServers []*apiListener
 	// stopSweep ends the user pool sweeper.
 	stopSweep context.CancelFunc
 	cg        runtime.CgroupManager
@@ -253,6 +258,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	for api, addr := range cfg.APIListen {
+		a, err := listenAPI(s.gw, api, addr, log)
+		if err != nil {
+			return nil, err
+		}
+		s.apiServers = append(s.apiServers, a)
+	}
 	log.Info("gatehouse ready", "addr", s.ln.Addr().String(), "data", dir, "region", cfg.Region,
 		"root_access_key", rootID, "credentials", filepath.Join(dir, "credentials"), "node", node, "python", python)
 	ok = true
@@ -269,6 +281,9 @@ func (s *Server) Mail() *mail.Service { return s.mail }
 func (s *Server) Serve() error {
 	s.fns.Start()
 	s.mail.Start()
+	for _, a := range s.apiServers {
+		go a.srv.Serve(a.ln)
+	}
 	sweepCtx, stop := context.WithCancel(context.Background())
 	s.stopSweep = stop
 	go s.pools.RunSweeper(sweepCtx, 10*time.Minute)
@@ -283,6 +298,9 @@ func (s *Server) Serve() error {
 // (or time out) until ctx ends, keeps queued events, and closes storage.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	for _, a := range s.apiServers {
+		a.srv.Shutdown(ctx)
+	}
 	if s.stopSweep != nil {
 		s.stopSweep()
 	}
