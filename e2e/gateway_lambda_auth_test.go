@@ -93,4 +93,22 @@ func TestGatewayLambdaTokenAuthorizer(t *testing.T) {
 			t.Errorf("token %q: %d %s, want %s %s", tc.token, status, body, tc.status, tc.body)
 		}
 	}
+
+	// The gateway's own metrics count what the stage answered.
+	resp, err := http.Get(s.URL + "/_gatehouse/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`gatehouse_gateway_requests_total{api="` + api + `",class="ok",stage="prod"} 2`,
+		`gatehouse_gateway_requests_total{api="` + api + `",class="4xx",stage="prod"} 3`,
+		`gatehouse_gateway_requests_total{api="` + api + `",class="5xx",stage="prod"} 1`,
+		`gatehouse_gateway_integration_latency_seconds_count{api="` + api + `",stage="prod"} 2`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }

@@ -38,8 +38,12 @@ var defaultResponses = map[string]struct {
 
 // ServeStage answers one execute-api request: apiID and stage come from
 // the Host or the path, path is what follows the stage (escaped).
-func (s *Service) ServeStage(w http.ResponseWriter, r *http.Request, apiID, stageName, path string) {
+func (s *Service) ServeStage(rw http.ResponseWriter, r *http.Request, apiID, stageName, path string) {
 	start := time.Now()
+	w := &statusWriter{ResponseWriter: rw}
+	if m := s.opts.Metrics; m != nil {
+		defer func() { m.stage(apiID, stageName).observe(w.status, start) }()
+	}
 	reqID := awsproto.NewRequestID()
 	h := w.Header()
 	h["X-Amzn-Requestid"] = []string{reqID}
@@ -166,7 +170,11 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, ls *liveStage, 
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
+	began := time.Now()
 	out, failed, err := s.opts.Functions.InvokeFunction(ctx, route.Integration.FunctionARN, payload)
+	if m := s.opts.Metrics; m != nil {
+		m.stage(ls.apiID, ls.name).integration.Observe(time.Since(began).Seconds())
+	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		s.gatewayError(w, ls.def, ls.proto, "INTEGRATION_TIMEOUT", "")

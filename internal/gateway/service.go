@@ -33,6 +33,7 @@ type Options struct {
 	Logger      *slog.Logger
 	Now         func() time.Time
 	Authorizers *Authorizers // built from Pools and Functions when nil
+	Metrics     *Metrics     // nil: none
 }
 
 // Service is the API gateway: the control plane (RestApis, deployments,
