@@ -98,4 +98,18 @@ func TestGatewayHostile(t *testing.T) {
 	if status, _ := do("GET", "/after", nil, nil); status != 200 {
 		t.Fatalf("server after the abuse: %d", status)
 	}
+
+	// A method's own throttling (the stage's MethodSettings): a burst of
+	// one, refilled once a minute; other methods are not affected.
+	cli.ok(nil, "apigateway", "update-stage", "--rest-api-id", api, "--stage-name", "x", "--patch-operations",
+		`[{"op":"replace","path":"/~1{proxy+}/ANY/throttling/burstLimit","value":"1"},{"op":"replace","path":"/~1{proxy+}/ANY/throttling/rateLimit","value":"0.016"}]`)
+	if status, _ := do("GET", "/limited", nil, nil); status != 200 {
+		t.Fatalf("first request under the method limit: %d", status)
+	}
+	if status, body := do("GET", "/limited", nil, nil); status != 429 || body != `{"message":"Too Many Requests"}` {
+		t.Fatalf("second request: %d %s", status, body)
+	}
+	if status, _ := do("GET", "/slow", nil, nil); status == 429 {
+		t.Fatal("another method was throttled")
+	}
 }

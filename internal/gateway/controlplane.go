@@ -371,10 +371,54 @@ func (st *stageRecord) view() map[string]any {
 	if len(st.Variables) > 0 {
 		out["variables"] = st.Variables
 	}
+	settings := map[string]any{}
 	if st.RateLimit > 0 || st.BurstLimit > 0 {
-		out["methodSettings"] = map[string]any{"*/*": map[string]any{"throttlingRateLimit": st.RateLimit, "throttlingBurstLimit": st.BurstLimit}}
+		settings["*/*"] = map[string]any{"throttlingRateLimit": st.RateLimit, "throttlingBurstLimit": st.BurstLimit}
 	}
+	for key, t := range st.MethodThrottle {
+		// MethodSettings keys are "resource path without the leading slash/METHOD".
+		method, resource, _ := strings.Cut(key, " ")
+		settings[strings.TrimPrefix(resource, "/")+"/"+method] = map[string]any{"throttlingRateLimit": t.RateLimit, "throttlingBurstLimit": t.BurstLimit}
+	}
+	out["methodSettings"] = settings
 	return out
+}
+
+// patchMethodThrottle applies a /{~1resource}/{METHOD}/throttling/{rateLimit|burstLimit} patch.
+func (st *stageRecord) patchMethodThrottle(op, path, value string) error {
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(parts) != 4 || op != "replace" {
+		return badRequest("Invalid patch path %s", path)
+	}
+	resource := strings.ReplaceAll(parts[0], "~1", "/")
+	if !strings.HasPrefix(resource, "/") {
+		resource = "/" + resource
+	}
+	method := strings.ToUpper(parts[1])
+	if method == "*" || resource == "/*" {
+		return badRequest("Invalid patch path %s: name one resource and method, or use /*/*/ for the whole stage", path)
+	}
+	key := method + " " + resource
+	if st.MethodThrottle == nil {
+		st.MethodThrottle = map[string]throttle{}
+	}
+	t := st.MethodThrottle[key]
+	switch parts[3] {
+	case "rateLimit":
+		f, err := strconv.ParseFloat(value, 64)
+		if err != nil || f < 0 {
+			return badRequest("Invalid throttling rate limit %q", value)
+		}
+		t.RateLimit = f
+	case "burstLimit":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 {
+			return badRequest("Invalid throttling burst limit %q", value)
+		}
+		t.BurstLimit = n
+	}
+	st.MethodThrottle[key] = t
+	return nil
 }
 
 func (s *Service) loadStage(ctx context.Context, apiID, name string) (stageRecord, error) {
@@ -516,6 +560,10 @@ func (s *Service) patchStage(ctx context.Context, apiID string, st *stageRecord,
 			return badRequest("Invalid throttling burst limit %q", value)
 		}
 		st.BurstLimit = n
+	case strings.HasSuffix(path, "/throttling/rateLimit") || strings.HasSuffix(path, "/throttling/burstLimit"):
+		// /{resource path, "/" as "~1"}/{METHOD}/throttling/...: one
+		// method's own limits (MethodSettings).
+		return st.patchMethodThrottle(op, path, value)
 	default:
 		return badRequest("Invalid patch path %s", path)
 	}

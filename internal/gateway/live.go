@@ -29,6 +29,8 @@ type liveStage struct {
 	router      *Router
 	vars        map[string]string
 	throttle    *bucket // nil: unthrottled
+	// methodThrottle: one method's own bucket, by "METHOD /resource".
+	methodThrottle map[string]*bucket
 }
 
 // reload rebuilds the live set from the store.
@@ -81,6 +83,19 @@ func (s *Service) reload(ctx context.Context) error {
 					ls.throttle = prev.throttle
 				} else {
 					ls.throttle = newBucket(st.RateLimit, st.BurstLimit, s.now)
+				}
+			}
+			for key, t := range st.MethodThrottle {
+				if t.RateLimit <= 0 && t.BurstLimit <= 0 {
+					continue
+				}
+				if ls.methodThrottle == nil {
+					ls.methodThrottle = map[string]*bucket{}
+				}
+				if prev := old.stage(api.ID, st.Name); prev != nil && prev.methodThrottle[key] != nil && prev.methodThrottle[key].same(t.RateLimit, t.BurstLimit) {
+					ls.methodThrottle[key] = prev.methodThrottle[key]
+				} else {
+					ls.methodThrottle[key] = newBucket(t.RateLimit, t.BurstLimit, s.now)
 				}
 			}
 			la.stages[st.Name] = ls

@@ -80,6 +80,13 @@ func (s *Service) ServeStage(rw http.ResponseWriter, r *http.Request, apiID, sta
 		s.gatewayError(w, ls.def, REST, "MISSING_AUTHENTICATION_TOKEN", "")
 		return
 	}
+	if ls.methodThrottle != nil {
+		// A method's own limits apply first, then the stage's.
+		if b := ls.methodThrottle[route.Method+" "+route.Path]; b != nil && !b.take() {
+			s.gatewayError(w, ls.def, ls.proto, "THROTTLED", "")
+			return
+		}
+	}
 	if ls.throttle != nil && !ls.throttle.take() {
 		s.gatewayError(w, ls.def, ls.proto, "THROTTLED", "")
 		return

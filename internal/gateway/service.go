@@ -83,6 +83,14 @@ type stageRecord struct {
 	// Throttling for the whole stage (0: unlimited).
 	RateLimit  float64 `json:"rateLimit,omitempty"`
 	BurstLimit int     `json:"burstLimit,omitempty"`
+	// MethodThrottle holds one method's own limits, by "METHOD /resource".
+	MethodThrottle map[string]throttle `json:"methodThrottle,omitempty"`
+}
+
+// throttle is a token bucket's settings.
+type throttle struct {
+	RateLimit  float64 `json:"rateLimit"`
+	BurstLimit int     `json:"burstLimit"`
 }
 
 // New builds a Service and loads what is deployed.
