@@ -56,6 +56,9 @@ func (r *apiRecord) view() restAPIView {
 // signed for the service apigateway; Serve (serve.go) is the data plane.
 func (s *Service) ControlPlane(w http.ResponseWriter, r *awsproto.Request) error {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(parts) > 0 && (parts[0] == "apikeys" || parts[0] == "usageplans") {
+		return s.keysControlPlane(w, r, parts)
+	}
 	if len(parts) == 0 || parts[0] != "restapis" {
 		return notFound("Invalid request path")
 	}

@@ -13,6 +13,7 @@ import (
 // flight finish on the snapshot they started with.
 type liveAPIs struct {
 	apis map[string]*liveAPI
+	keys *liveKeys
 }
 
 type liveAPI struct {
@@ -101,6 +102,9 @@ func (s *Service) reload(ctx context.Context) error {
 			la.stages[st.Name] = ls
 		}
 		next.apis[api.ID] = la
+	}
+	if next.keys, err = s.loadKeys(ctx, old.keys); err != nil {
+		return err
 	}
 	s.live.Store(next)
 	return nil

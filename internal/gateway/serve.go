@@ -112,6 +112,7 @@ func (s *Service) ServeStage(rw http.ResponseWriter, r *http.Request, apiID, sta
 		DomainName: apiID + ".execute-api." + s.opts.Region + ".amazonaws.com", DomainPrefix: apiID,
 		SourceIP: clientIP(r), Time: s.now().UTC(), StageVariables: ls.vars, BinaryMediaTypes: ls.def.BinaryMediaTypes}
 
+	usageKey := ""
 	if sec, auth := s.authorizerFor(ls.def, route); auth != nil {
 		methodARN := "arn:aws:execute-api:" + s.opts.Region + ":" + s.opts.Account + ":" + apiID + "/" + stageName + "/" + r.Method + path
 		d := s.auth.Authorize(r.Context(), apiID, ls.proto, auth, sec.Scopes, r, ls.vars, methodARN, func() []byte {
@@ -125,6 +126,20 @@ func (s *Service) ServeStage(rw http.ResponseWriter, r *http.Request, apiID, sta
 			return
 		}
 		ri.Authorizer = d.Context
+		usageKey = d.UsageIdentifierKey
+	}
+	if route.APIKeyRequired {
+		// The key comes from x-api-key, or from the authorizer when the
+		// API's key source says so; it must be in a usage plan of this
+		// stage, whose throttle and quota then apply.
+		key := r.Header.Get("X-Api-Key")
+		if ls.def.APIKeySource == "AUTHORIZER" {
+			key = usageKey
+		}
+		if typ := s.checkAPIKey(live.keys, apiID, stageName, key); typ != "" {
+			s.gatewayError(w, ls.def, ls.proto, typ, "")
+			return
+		}
 	}
 
 	switch route.Integration.Type {

@@ -48,7 +48,8 @@ func executeAPIHosts(gw *gateway.Service, restapis, next http.Handler) http.Hand
 			gw.ServeStage(w, r, api, stage, path)
 			return
 		}
-		if p := r.URL.Path; p == "/restapis" || strings.HasPrefix(p, "/restapis/") {
+		if p := r.URL.Path; p == "/restapis" || strings.HasPrefix(p, "/restapis/") || p == "/apikeys" || strings.HasPrefix(p, "/apikeys/") ||
+			p == "/usageplans" || strings.HasPrefix(p, "/usageplans/") {
 			restapis.ServeHTTP(w, r)
 			return
 		}
