@@ -17,7 +17,9 @@ func TestGatewayAPIKeys(t *testing.T) {
 	needTool(t, "node")
 	s := startServer(t)
 	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: s}
-	text := func(args ...string) string { return strings.TrimSpace(cli.ok(nil, append(args, "--output", "text")...)) }
+	text := func(args ...string) string {
+		return strings.TrimSpace(cli.ok(nil, append(args, "--output", "text")...))
+	}
 	fn := createFn(t, s.lambda(), "metered", "nodejs20.x", "index.handler",
 		makeZip(t, zfile{Name: "index.js", Body: `exports.handler = async () => ({statusCode: 200, body: "metered"});`}))
 	uri := "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + *fn.FunctionArn + "/invocations"

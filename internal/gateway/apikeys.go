@@ -21,15 +21,15 @@ const (
 )
 
 type apiKeyRecord struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description,omitempty"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
 	// Value is kept as given: API keys meter usage, they do not
 	// authenticate (GetApiKey shows them to administrators, as on AWS).
-	Value []byte `json:"value"`
-	Enabled     bool      `json:"enabled"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
+	Value   []byte    `json:"value"`
+	Enabled bool      `json:"enabled"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
 }
 
 type apiStage struct {
