@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tokenAuthorizerJS is a Lambda TOKEN authorizer as people write them:
@@ -94,6 +95,22 @@ func TestGatewayLambdaTokenAuthorizer(t *testing.T) {
 		}
 	}
 
+	// Access logs: the stage's settings name a log group and a format.
+	cli.ok(nil, "apigateway", "update-stage", "--rest-api-id", api, "--stage-name", "prod", "--patch-operations",
+		`[{"op":"replace","path":"/accessLogSettings/destinationArn","value":"arn:aws:logs:us-east-1:000000000000:log-group:api-access"},`+
+			`{"op":"replace","path":"/accessLogSettings/format","value":"{\"id\":\"$context.requestId\",\"status\":\"$context.status\",\"path\":\"$context.resourcePath\",\"err\":\"$context.error.message\"}"}]`)
+	call("deny")
+	var logged bool
+	waitFor(10*time.Second, func() bool {
+		out := cli.ok(nil, "logs", "filter-log-events", "--log-group-name", "api-access", "--output", "json")
+		logged = strings.Contains(out, `\"status\":\"403\"`) && strings.Contains(out, `\"path\":\"/secret\"`) &&
+			strings.Contains(out, "explicit deny")
+		return logged
+	})
+	if !logged {
+		t.Errorf("no access log line for the denied request")
+	}
+
 	// The gateway's own metrics count what the stage answered.
 	resp, err := http.Get(s.URL + "/_gatehouse/metrics")
 	if err != nil {
@@ -103,7 +120,7 @@ func TestGatewayLambdaTokenAuthorizer(t *testing.T) {
 	resp.Body.Close()
 	for _, want := range []string{
 		`gatehouse_gateway_requests_total{api="` + api + `",class="ok",stage="prod"} 2`,
-		`gatehouse_gateway_requests_total{api="` + api + `",class="4xx",stage="prod"} 3`,
+		`gatehouse_gateway_requests_total{api="` + api + `",class="4xx",stage="prod"} 4`,
 		`gatehouse_gateway_requests_total{api="` + api + `",class="5xx",stage="prod"} 1`,
 		`gatehouse_gateway_integration_latency_seconds_count{api="` + api + `",stage="prod"} 2`,
 	} {

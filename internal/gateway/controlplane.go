@@ -384,6 +384,9 @@ func (st *stageRecord) view() map[string]any {
 		settings[strings.TrimPrefix(resource, "/")+"/"+method] = map[string]any{"throttlingRateLimit": t.RateLimit, "throttlingBurstLimit": t.BurstLimit}
 	}
 	out["methodSettings"] = settings
+	if st.AccessLog != nil {
+		out["accessLogSettings"] = st.AccessLog
+	}
 	return out
 }
 
@@ -563,6 +566,22 @@ func (s *Service) patchStage(ctx context.Context, apiID string, st *stageRecord,
 			return badRequest("Invalid throttling burst limit %q", value)
 		}
 		st.BurstLimit = n
+	case path == "/accessLogSettings/destinationArn" || path == "/accessLogSettings/format":
+		if op == "remove" {
+			st.AccessLog = nil
+			return nil
+		}
+		if st.AccessLog == nil {
+			st.AccessLog = &accessLog{}
+		}
+		if strings.HasSuffix(path, "destinationArn") {
+			if logGroupOf(value) == "" {
+				return badRequest("Invalid ARN specified in the request: %s", value)
+			}
+			st.AccessLog.DestinationARN = value
+		} else {
+			st.AccessLog.Format = value
+		}
 	case strings.HasSuffix(path, "/throttling/rateLimit") || strings.HasSuffix(path, "/throttling/burstLimit"):
 		// /{resource path, "/" as "~1"}/{METHOD}/throttling/...: one
 		// method's own limits (MethodSettings).

@@ -32,6 +32,7 @@ type liveStage struct {
 	throttle    *bucket // nil: unthrottled
 	// methodThrottle: one method's own bucket, by "METHOD /resource".
 	methodThrottle map[string]*bucket
+	accessLog      *accessLog
 }
 
 // reload rebuilds the live set from the store.
@@ -77,7 +78,7 @@ func (s *Service) reload(ctx context.Context) error {
 				s.log.Warn("deployed routes conflict; stage not served", "api", api.ID, "stage", st.Name, "err", err)
 				continue
 			}
-			ls := &liveStage{apiID: api.ID, name: st.Name, proto: api.Protocol, def: def, router: router, vars: st.Variables}
+			ls := &liveStage{apiID: api.ID, name: st.Name, proto: api.Protocol, def: def, router: router, vars: st.Variables, accessLog: st.AccessLog}
 			if st.RateLimit > 0 || st.BurstLimit > 0 {
 				// A bucket keeps its tokens across redeploys of the same limits.
 				if prev := old.stage(api.ID, st.Name); prev != nil && prev.throttle != nil && prev.throttle.same(st.RateLimit, st.BurstLimit) {

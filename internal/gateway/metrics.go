@@ -66,10 +66,15 @@ func (sm *stageMetrics) observe(status int, since time.Time) {
 	sm.latency.Observe(time.Since(since).Seconds())
 }
 
-// statusWriter remembers the status a handler wrote.
+// statusWriter remembers what a request's answer was, for metrics and
+// access logs.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status      int
+	length      int
+	route       *Route
+	integration time.Duration
+	errMessage  string
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -83,5 +88,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	w.length += n
+	return n, err
 }

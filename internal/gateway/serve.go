@@ -44,6 +44,12 @@ func (s *Service) ServeStage(rw http.ResponseWriter, r *http.Request, apiID, sta
 	if m := s.opts.Metrics; m != nil {
 		defer func() { m.stage(apiID, stageName).observe(w.status, start) }()
 	}
+	var logTo *accessLog
+	defer func() {
+		if logTo != nil && s.opts.AccessLogs != nil {
+			s.writeAccessLog(logTo, w, r, apiID, stageName, path, start)
+		}
+	}()
 	reqID := awsproto.NewRequestID()
 	h := w.Header()
 	h["X-Amzn-Requestid"] = []string{reqID}
@@ -67,7 +73,9 @@ func (s *Service) ServeStage(rw http.ResponseWriter, r *http.Request, apiID, sta
 	if path == "" {
 		path = "/"
 	}
+	logTo = ls.accessLog
 	route, params, ok := ls.router.Match(r.Method, path)
+	w.route = route
 	if !ok {
 		if ls.proto == HTTP {
 			if r.Method == http.MethodOptions && ls.def.CORS != nil && r.Header.Get("Access-Control-Request-Method") != "" {
@@ -194,8 +202,12 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, ls *liveStage, 
 	defer cancel()
 	began := time.Now()
 	out, failed, err := s.opts.Functions.InvokeFunction(ctx, route.Integration.FunctionARN, payload)
+	took := time.Since(began)
+	if sw, ok := w.(*statusWriter); ok {
+		sw.integration = took
+	}
 	if m := s.opts.Metrics; m != nil {
-		m.stage(ls.apiID, ls.name).integration.Observe(time.Since(began).Seconds())
+		m.stage(ls.apiID, ls.name).integration.Observe(took.Seconds())
 	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
@@ -269,6 +281,9 @@ func (s *Service) gatewayErrorStatus(w http.ResponseWriter, def *Definition, pro
 	}
 	if message == "" {
 		message = d.message
+	}
+	if sw, ok := w.(*statusWriter); ok {
+		sw.errMessage = message
 	}
 	var body string
 	if proto == HTTP {
@@ -411,4 +426,23 @@ func applyCORS(h http.Header, r *http.Request, c *CORSConfig) {
 	if len(c.ExposeHeaders) > 0 {
 		h.Set("Access-Control-Expose-Headers", strings.Join(c.ExposeHeaders, ","))
 	}
+}
+
+// writeAccessLog writes one request's line to the stage's log group.
+func (s *Service) writeAccessLog(al *accessLog, w *statusWriter, r *http.Request, apiID, stage, path string, start time.Time) {
+	group := logGroupOf(al.DestinationARN)
+	if group == "" {
+		return
+	}
+	rec := accessRecord{requestID: w.Header().Get("X-Amzn-Requestid"), apiID: apiID, stage: stage, method: r.Method, path: path,
+		protocol: r.Proto, sourceIP: clientIP(r), userAgent: r.UserAgent(), errMessage: w.errMessage, status: w.status, length: w.length,
+		start: start, integration: w.integration, total: time.Since(start)}
+	if w.route != nil {
+		rec.resourcePath = w.route.Path
+	}
+	format := al.Format
+	if format == "" {
+		format = defaultAccessFormat
+	}
+	s.opts.AccessLogs.Put(group, apiID+"_"+stage, start, rec.render(format))
 }

@@ -32,8 +32,9 @@ type Options struct {
 	Account     string
 	Logger      *slog.Logger
 	Now         func() time.Time
-	Authorizers *Authorizers // built from Pools and Functions when nil
-	Metrics     *Metrics     // nil: none
+	Authorizers *Authorizers  // built from Pools and Functions when nil
+	Metrics     *Metrics      // nil: none
+	AccessLogs  AccessLogSink // where stages' access logs go (nil: nowhere)
 }
 
 // Service is the API gateway: the control plane (RestApis, deployments,
@@ -81,8 +82,9 @@ type stageRecord struct {
 	Created      time.Time         `json:"created"`
 	Updated      time.Time         `json:"updated"`
 	// Throttling for the whole stage (0: unlimited).
-	RateLimit  float64 `json:"rateLimit,omitempty"`
-	BurstLimit int     `json:"burstLimit,omitempty"`
+	RateLimit  float64    `json:"rateLimit,omitempty"`
+	BurstLimit int        `json:"burstLimit,omitempty"`
+	AccessLog  *accessLog `json:"accessLog,omitempty"`
 	// MethodThrottle holds one method's own limits, by "METHOD /resource".
 	MethodThrottle map[string]throttle `json:"methodThrottle,omitempty"`
 }

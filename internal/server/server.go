@@ -209,7 +209,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	poolAPI.Public = userpool.IsPublic
 
 	s.gw, err = gateway.New(ctx, gateway.Options{Store: s.store, Functions: triggerInvoker{s.fns}, Pools: poolTokens{pools},
-		Region: cfg.Region, Account: cfg.Account, Logger: log, Metrics: gateway.NewMetrics(reg)})
+		Region: cfg.Region, Account: cfg.Account, Logger: log, Metrics: gateway.NewMetrics(reg), AccessLogs: s.logs})
 	if err != nil {
 		return nil, err
 	}
