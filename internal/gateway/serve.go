@@ -124,6 +124,9 @@ func (s *Service) ServeStage(rw http.ResponseWriter, r *http.Request, apiID, sta
 	if sec, auth := s.authorizerFor(ls.def, route); auth != nil {
 		methodARN := "arn:aws:execute-api:" + s.opts.Region + ":" + s.opts.Account + ":" + apiID + "/" + stageName + "/" + r.Method + path
 		d := s.auth.Authorize(r.Context(), apiID, ls.proto, auth, sec.Scopes, r, ls.vars, methodARN, func() []byte {
+			if ls.proto == HTTP && auth.PayloadFormatVersion != "1.0" {
+				return AppendHTTPAuthorizerEvent(nil, ri, auth, methodARN)
+			}
 			return AppendAuthorizerRequestEvent(nil, ri, methodARN)
 		})
 		if !d.Allowed {
