@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -39,18 +37,8 @@ func TestGatewayAPIKeys(t *testing.T) {
 
 	call := func(key string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", s.URL+"/v1/data", nil)
-		req.Host = api + ".execute-api.localhost"
-		if key != "" {
-			req.Header.Set("X-Api-Key", key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		r := executeAPI(t, s, api, "GET", "/v1/data", nil, authHeader("X-Api-Key", key))
+		return r.status, string(r.raw)
 	}
 	for _, key := range []string{"", "no-such-key-0123456789abcdef", unplanned} {
 		if status, body := call(key); status != 403 || body != `{"message":"Forbidden"}` {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -45,17 +44,9 @@ func TestGatewayRESTCORS(t *testing.T) {
 
 	do := func(method, path string) (int, http.Header, string) {
 		t.Helper()
-		req, _ := http.NewRequest(method, s.URL+"/Prod"+path, nil)
-		req.Host = api + ".execute-api.localhost"
-		req.Header.Set("Origin", "http://app.example")
-		req.Header.Set("Access-Control-Request-Method", "GET")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, resp.Header, string(b)
+		r := executeAPI(t, s, api, method, "/Prod"+path, nil, http.Header{
+			"Origin": {"http://app.example"}, "Access-Control-Request-Method": {"GET"}})
+		return r.status, r.header, string(r.raw)
 	}
 	status, h, _ := do("OPTIONS", "/open-preflight")
 	if status != 200 || h.Get("Access-Control-Allow-Origin") != "*" || h.Get("Access-Control-Allow-Methods") != "GET,OPTIONS" ||

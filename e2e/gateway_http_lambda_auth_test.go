@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -42,18 +40,8 @@ func TestGatewayHTTPLambdaAuthorizer(t *testing.T) {
 
 	call := func(token string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", s.URL+"/me", nil)
-		req.Host = api + ".execute-api.localhost"
-		if token != "" {
-			req.Header.Set("Authorization", token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		r := executeAPI(t, s, api, "GET", "/me", nil, authHeader("Authorization", token))
+		return r.status, string(r.raw)
 	}
 	if status, body := call("let-me-in"); status != 200 || !strings.Contains(body, `"lambda":{`) || !strings.Contains(body, `"who":"me"`) ||
 		!strings.Contains(body, `"routeKey":"GET /me"`) {

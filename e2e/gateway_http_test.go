@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -61,23 +59,11 @@ type httpResult struct {
 // httpAPICall sends a request to an API's execute-api host on the server.
 func httpAPICall(t *testing.T, s *server, api, method, path string, header map[string]string) httpResult {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Host = api + ".execute-api.localhost"
+	h := http.Header{}
 	for k, v := range header {
-		req.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	r := httpResult{status: resp.StatusCode, header: resp.Header}
-	r.raw, _ = io.ReadAll(resp.Body)
-	json.Unmarshal(r.raw, &r.body)
-	return r
+	return executeAPI(t, s, api, method, path, nil, h)
 }
 
 // TestGatewayHTTPAPI drives an HTTP API (API Gateway v2) end to end: the

@@ -60,18 +60,8 @@ func TestGatewayLambdaTokenAuthorizer(t *testing.T) {
 
 	call := func(token string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", s.URL+"/prod/secret", nil)
-		req.Host = api + ".execute-api.localhost"
-		if token != "" {
-			req.Header.Set("Authorization", token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		r := executeAPI(t, s, api, "GET", "/prod/secret", nil, authHeader("Authorization", token))
+		return r.status, string(r.raw)
 	}
 	var first struct{ Authorizer map[string]any }
 	status, body := call("allow")

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 // greeterJS answers API Gateway proxy events the way a function written
@@ -47,6 +46,37 @@ func gatewayDoc(fnARN, poolARN string) string {
 }`, integration, poolARN)
 }
 
+// executeAPI sends a request to an API's execute-api host on the server
+// and reads the answer in full (the body also decoded as JSON when it is).
+func executeAPI(t *testing.T, s *server, api, method, path string, body io.Reader, header http.Header) httpResult {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = api + ".execute-api.localhost"
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	r := httpResult{status: resp.StatusCode, header: resp.Header}
+	r.raw, _ = io.ReadAll(resp.Body)
+	json.Unmarshal(r.raw, &r.body)
+	return r
+}
+
+// authHeader is an Authorization header, or none for "".
+func authHeader(name, token string) http.Header {
+	if token == "" {
+		return nil
+	}
+	return http.Header{name: {token}}
+}
+
 // TestGatewayCognitoAuthorizer is the open/protected pair: a REST API
 // imported with the aws CLI, deployed to a stage, called through the
 // execute-api host and the path form; the protected route refuses every
@@ -81,22 +111,11 @@ func TestGatewayCognitoAuthorizer(t *testing.T) {
 
 	call := func(method, path, token string) (int, http.Header, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest(method, s.URL+path, nil)
-		req.Host = api + ".execute-api.localhost"
-		if token != "" {
-			req.Header.Set("Authorization", token)
+		r := executeAPI(t, s, api, method, path, nil, authHeader("Authorization", token))
+		if r.body == nil {
+			t.Fatalf("%s %s: not JSON: %q", method, path, r.raw)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		var v map[string]any
-		if err := json.Unmarshal(b, &v); err != nil {
-			t.Fatalf("%s %s: not JSON: %q", method, path, b)
-		}
-		return resp.StatusCode, resp.Header, v
+		return r.status, r.header, r.body
 	}
 
 	status, h, body := call("GET", "/v1/open?x=1", "")
@@ -165,5 +184,4 @@ func TestGatewayCognitoAuthorizer(t *testing.T) {
 	if status, _, _ := call("GET", "/v1/open", ""); status != 200 {
 		t.Fatalf("re-imported API, open route: %d", status)
 	}
-	_ = time.Second
 }

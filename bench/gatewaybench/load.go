@@ -30,7 +30,7 @@ type transport struct {
 // rawTransport replays wire, one whole HTTP/1.1 request.
 func (b *bench) rawTransport(wire []byte) transport {
 	return transport{name: "raw", open: func() (worker, error) {
-		c, err := net.Dial("tcp", b.srv.addr)
+		c, err := net.Dial("tcp", b.srv.Addr)
 		if err != nil {
 			return nil, err
 		}
@@ -71,7 +71,7 @@ const invokePayload = `{}`
 // stays valid for minutes, so it can be replayed for a phase.
 func (b *bench) invokeWire() ([]byte, error) {
 	body := []byte(invokePayload)
-	req, err := http.NewRequest(http.MethodPost, b.srv.url+"/2015-03-31/functions/"+proxyFn+"/invocations", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/2015-03-31/functions/"+proxyFn+"/invocations", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (b *bench) httpTransport(path, auth string, conns int) transport {
 	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{
 		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: time.Minute,
 	}}
-	url := b.srv.url + "/" + stage + path
+	url := b.srv.URL + "/" + stage + path
 	return transport{name: "net/http", open: func() (worker, error) {
 		return &httpWorker{client: client, url: url, host: b.host, auth: auth}, nil
 	}}

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/gatehouse/gatehouse/bench/internal/benchproc"
 	"net/http"
 	"os"
 	"os/signal"
@@ -51,7 +52,7 @@ func main() {
 
 // bench is one run's state.
 type bench struct {
-	srv          *server
+	srv          *benchproc.Server
 	api          *api
 	lambdaSigner awsproto.Signer
 	host         string // the API's execute-api host
@@ -82,41 +83,41 @@ func run() error {
 	}
 	defer os.RemoveAll(tmp)
 	bin, proxyBin, authBin := filepath.Join(tmp, "gatehouse"), filepath.Join(tmp, "proxyfn"), filepath.Join(tmp, "authfn")
-	if err := goBuild(bin, "./cmd/gatehouse", nil); err != nil {
+	if err := benchproc.Build(bin, "./cmd/gatehouse", nil); err != nil {
 		return err
 	}
 	// Built as for Lambda's provided.al2023: a static Linux executable
 	// without aws-lambda-go's legacy RPC mode.
 	linux := []string{"GOOS=linux"}
-	if err := goBuild(proxyBin, "./bench/gatewaybench/proxyfn", linux, "-tags", "lambda.norpc"); err != nil {
+	if err := benchproc.Build(proxyBin, "./bench/gatewaybench/proxyfn", linux, "-tags", "lambda.norpc"); err != nil {
 		return err
 	}
-	if err := goBuild(authBin, "./bench/gatewaybench/authfn", linux, "-tags", "lambda.norpc"); err != nil {
+	if err := benchproc.Build(authBin, "./bench/gatewaybench/authfn", linux, "-tags", "lambda.norpc"); err != nil {
 		return err
 	}
 	// Profiling is always on: the RSA check reads a CPU profile.
-	srv, err := startServer(bin, filepath.Join(tmp, "data"), true)
+	srv, err := benchproc.Start(bin, filepath.Join(tmp, "data"), true, "--max-environments", "64")
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	// The server has its own process group: an interrupted run must stop
 	// it (and remove the data) itself.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		srv.stop()
+		srv.Stop()
 		os.RemoveAll(tmp)
 		os.Exit(130)
 	}()
-	id, secret, ok := credentials.ReadCredentialsFile(filepath.Join(srv.data, "credentials"))
+	id, secret, ok := credentials.ReadCredentialsFile(filepath.Join(srv.Data, "credentials"))
 	if !ok {
-		return fmt.Errorf("no credentials in %s", srv.data)
+		return fmt.Errorf("no credentials in %s", srv.Data)
 	}
 	b := &bench{
 		srv:          srv,
-		api:          &api{url: srv.url, http: &http.Client{Timeout: time.Minute}, id: id, secret: secret},
+		api:          &api{url: srv.URL, http: &http.Client{Timeout: time.Minute}, id: id, secret: secret},
 		lambdaSigner: awsproto.Signer{AccessKeyID: id, SecretAccessKey: secret, Region: "us-east-1", Service: "lambda"},
 		warmup:       *warmup, json: *asJSON, profileDir: *profile,
 	}
@@ -125,16 +126,16 @@ func run() error {
 	}
 	// The peak so far is setup's (a function's zip arrives base64 in
 	// JSON), not the data plane's: reported apart.
-	_, setupPeak := srv.memory()
+	_, setupPeak := srv.Memory()
 	rep, err := b.phases()
 	if err != nil {
 		return err
 	}
-	rep.RSSMiB, rep.PeakRSSMiB = srv.memory()
+	rep.RSSMiB, rep.PeakRSSMiB = srv.Memory()
 	rep.SetupPeakRSSMiB = setupPeak
 	if b.profileDir != "" {
 		// Allocations since the start, the phases' by far the most.
-		if err := srv.save(filepath.Join(b.profileDir, "allocs.pprof"), "/debug/pprof/allocs"); err != nil {
+		if err := srv.Save(filepath.Join(b.profileDir, "allocs.pprof"), "/debug/pprof/allocs"); err != nil {
 			return err
 		}
 	}

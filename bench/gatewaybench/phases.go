@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/gatehouse/gatehouse/bench/internal/benchproc"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -65,19 +66,19 @@ type tally struct {
 // generator saw, the CPU the server, its environments, this process and
 // the whole machine spent, and the functions' counters.
 func (b *bench) window(tl *tally, t transport, conc int, d time.Duration) error {
-	c0, err := b.srv.counters()
+	c0, err := counters(b.srv)
 	if err != nil {
 		return err
 	}
-	srv0, fn0 := b.srv.cpu()
-	self0 := selfCPU()
-	all0, irq0 := machineBusy()
+	srv0, fn0 := b.srv.CPU()
+	self0 := benchproc.SelfCPU()
+	all0, irq0 := benchproc.MachineBusy()
 	s := drive(t, conc, d)
-	srv1, fn1 := b.srv.cpu()
-	self1 := selfCPU()
-	all1, irq1 := machineBusy()
+	srv1, fn1 := b.srv.CPU()
+	self1 := benchproc.SelfCPU()
+	all1, irq1 := benchproc.MachineBusy()
 	end := time.Now()
-	c1, err := b.srv.counters()
+	c1, err := counters(b.srv)
 	if err != nil {
 		return err
 	}
@@ -144,7 +145,7 @@ func (b *bench) measure(p phaseSpec, conc int, d time.Duration) (result, error) 
 	}
 	var profiled <-chan struct{}
 	if b.profileDir != "" && conc > 1 && d >= 3*time.Second {
-		profiled = b.srv.profile(filepath.Join(b.profileDir, p.id+".pprof"), d-time.Second)
+		profiled = b.srv.Profile(filepath.Join(b.profileDir, p.id+".pprof"), d-time.Second)
 	}
 	var tl tally
 	err := b.window(&tl, p.t, conc, d)
@@ -155,7 +156,7 @@ func (b *bench) measure(p phaseSpec, conc int, d time.Duration) (result, error) 
 		return result{}, err
 	}
 	r := tl.result(p.id, p.label, p.t.name, conc)
-	_, r.ServerPeakRSSMiB = b.srv.memory()
+	_, r.ServerPeakRSSMiB = b.srv.Memory()
 	b.noteResult(r)
 	return r, nil
 }
@@ -181,7 +182,7 @@ func (b *bench) interleave(ps []phaseSpec, conc int, d, slice time.Duration) ([]
 	out := make([]result, len(ps))
 	for i, p := range ps {
 		out[i] = tallies[i].result(p.id, p.label, p.t.name, conc)
-		_, out[i].ServerPeakRSSMiB = b.srv.memory()
+		_, out[i].ServerPeakRSSMiB = b.srv.Memory()
 		b.noteResult(out[i])
 	}
 	return out, nil
@@ -209,7 +210,7 @@ func (b *bench) warmEnvironments(t transport, conc int, limit time.Duration) (in
 		if s := drive(t, conc, 500*time.Millisecond); s.errs > 0 {
 			return 0, fmt.Errorf("warm-up: %d errors, last: %s", s.errs, s.lastErr)
 		}
-		c, err := b.srv.counters()
+		c, err := counters(b.srv)
 		if err != nil {
 			return 0, err
 		}

@@ -49,7 +49,7 @@ func (b *bench) phases() (*report, error) {
 	if rep.Environments, err = b.warmEnvironments(ps[0].t, *conc, 15*time.Second); err != nil {
 		return nil, err
 	}
-	_, peak := b.srv.memory()
+	_, peak := b.srv.Memory()
 	b.note("%d environments of %s warm; server peak RSS %.0f MiB", rep.Environments, proxyFn, peak)
 	for _, p := range ps {
 		r, err := b.measure(p, *conc, *duration)

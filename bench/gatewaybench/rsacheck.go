@@ -28,7 +28,7 @@ func (b *bench) rsaInProfile(t transport, conc int) (rsaCheck, error) {
 	const seconds = 3
 	got := make(chan []byte, 1)
 	go func() {
-		resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", b.srv.url, seconds))
+		resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", b.srv.URL, seconds))
 		if err != nil {
 			got <- nil
 			return

@@ -162,7 +162,7 @@ func (a *api) importAPI(doc []byte) (string, error) {
 // routes that answer 401 or 502 quickly would measure nothing.
 func (b *bench) check() error {
 	get := func(path, auth string) (int, string, error) {
-		req, _ := http.NewRequest(http.MethodGet, b.srv.url+"/"+stage+path, nil)
+		req, _ := http.NewRequest(http.MethodGet, b.srv.URL+"/"+stage+path, nil)
 		req.Host = b.host
 		if auth != "" {
 			req.Header.Set("Authorization", auth)

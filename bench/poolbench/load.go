@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/gatehouse/gatehouse/bench/internal/benchproc"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,7 +46,7 @@ type op func(w, i int) error
 // run drives op from b.conc workers for b.duration and measures it.
 func (b *bench) run(name string, fn op) result {
 	if b.profileDir != "" && b.duration >= 3*time.Second {
-		b.srv.profile(filepath.Join(b.profileDir, name+".pprof"), b.duration-time.Second)
+		b.srv.Profile(filepath.Join(b.profileDir, name+".pprof"), b.duration-time.Second)
 	}
 	var (
 		wg          sync.WaitGroup
@@ -56,7 +57,9 @@ func (b *bench) run(name string, fn op) result {
 		unavailable atomic.Bool
 	)
 	deadline := time.Now().Add(b.duration)
-	cpu0, self0, all0 := b.srv.cpu(), selfCPU(), machineBusy()
+	cpu0, _ := b.srv.CPU()
+	self0 := benchproc.SelfCPU()
+	all0, _ := benchproc.MachineBusy()
 	start := time.Now()
 	for w := range b.conc {
 		wg.Add(1)
@@ -83,8 +86,10 @@ func (b *bench) run(name string, fn op) result {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu, self := b.srv.cpu()-cpu0, selfCPU()-self0
-	other := machineBusy() - all0 - cpu - self
+	cpu1, _ := b.srv.CPU()
+	cpu, self := cpu1-cpu0, benchproc.SelfCPU()-self0
+	all1, _ := benchproc.MachineBusy()
+	other := all1 - all0 - cpu - self
 	r := result{Name: name, Ops: len(lat), Errors: int(errs.Load()), Seconds: elapsed.Seconds(), Unavailable: unavailable.Load(),
 		OtherCores: max(0, other.Seconds()/elapsed.Seconds())}
 	if v, ok := lastErr.Load().(string); ok {

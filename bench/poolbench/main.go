@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/gatehouse/gatehouse/bench/internal/benchproc"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -49,7 +50,7 @@ func main() {
 
 // bench is one run's state.
 type bench struct {
-	srv        *server
+	srv        *benchproc.Server
 	api        *api
 	conc       int
 	duration   time.Duration
@@ -88,27 +89,31 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	srv, err := startServer(tmp, filepath.Join(tmp, "data"), *profile != "")
+	bin := filepath.Join(tmp, "gatehouse")
+	if err := benchproc.Build(bin, "./cmd/gatehouse", nil); err != nil {
+		return err
+	}
+	srv, err := benchproc.Start(bin, filepath.Join(tmp, "data"), *profile != "")
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	// The server has its own process group: an interrupted run must stop
 	// it (and remove the data) itself.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		srv.stop()
+		srv.Stop()
 		os.RemoveAll(tmp)
 		os.Exit(130)
 	}()
-	id, secret, ok := credentials.ReadCredentialsFile(filepath.Join(srv.data, "credentials"))
+	id, secret, ok := credentials.ReadCredentialsFile(filepath.Join(srv.Data, "credentials"))
 	if !ok {
-		return fmt.Errorf("no credentials in %s", srv.data)
+		return fmt.Errorf("no credentials in %s", srv.Data)
 	}
 	b := &bench{
-		srv: srv, api: newAPI(srv.url, id, secret, 2**conc), conc: *conc, duration: *duration, logins: *logins,
+		srv: srv, api: newAPI(srv.URL, id, secret, 2**conc), conc: *conc, duration: *duration, logins: *logins,
 		json: *asJSON, profileDir: *profile, srpABytes: *aBits / 8, runID: fmt.Sprint(time.Now().Unix()),
 	}
 	rep := &report{Date: time.Now().UTC().Format("2006-01-02"), CPUs: runtime.NumCPU(), Concurrency: b.conc,
@@ -128,7 +133,7 @@ func run() error {
 		}
 	}
 	rep.add("signup", "SignUp", b.run("signup", b.signUp))
-	rep.RSSMiB, rep.PeakRSSMiB = srv.memory()
+	rep.RSSMiB, rep.PeakRSSMiB = srv.Memory()
 	rep.Targets = rep.targets()
 	if b.json {
 		enc := json.NewEncoder(os.Stdout)
@@ -149,7 +154,7 @@ func (b *bench) scale(rep *report, total int) error {
 		return err
 	}
 	rep.Imported, rep.ImportSeconds, rep.ScaleUsers = total-b.logins, secs, total
-	rep.DatabaseMiB = dirMiB(b.srv.data, "gatehouse.db")
+	rep.DatabaseMiB = dirMiB(b.srv.Data, "gatehouse.db")
 	b.note("imported in %.0f s; database %.0f MiB", secs, rep.DatabaseMiB)
 	rep.add("scale-large", fmt.Sprintf("InitiateAuth, %s users in the pool", count(total)), b.run("scale-large", b.passwordLogin))
 	return nil

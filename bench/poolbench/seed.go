@@ -22,7 +22,7 @@ const seedChunk = 20000
 // busy_timeout. The server is idle meanwhile. It returns the seconds the
 // import took.
 func (b *bench) seed(ctx context.Context, n int) (float64, error) {
-	key, err := secrets.LoadOrCreateKey(filepath.Join(b.srv.data, "master.key"), os.Getenv("GATEHOUSE_MASTER_KEY"))
+	key, err := secrets.LoadOrCreateKey(filepath.Join(b.srv.Data, "master.key"), os.Getenv("GATEHOUSE_MASTER_KEY"))
 	if err != nil {
 		return 0, err
 	}
@@ -30,12 +30,12 @@ func (b *bench) seed(ctx context.Context, n int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(b.srv.data, "gatehouse.db"), nil)
+	st, err := sqlite.Open(ctx, filepath.Join(b.srv.Data, "gatehouse.db"), nil)
 	if err != nil {
 		return 0, err
 	}
 	defer st.Close()
-	svc := userpool.New(userpool.Options{Store: st, Box: box, Region: "us-east-1", Account: "000000000000", Endpoint: b.srv.url})
+	svc := userpool.New(userpool.Options{Store: st, Box: box, Region: "us-east-1", Account: "000000000000", Endpoint: b.srv.URL})
 	start := time.Now()
 	users := make([]userpool.ImportedUser, 0, seedChunk)
 	for i := 0; i < n; i += seedChunk {

@@ -362,8 +362,7 @@ func (p *livePlan) admit(keyID string, now time.Time) string {
 			b = newBucket(t.RateLimit, t.BurstLimit, func() time.Time { return now })
 			p.buckets[keyID] = b
 		}
-		b.now = func() time.Time { return now }
-		if !b.take() {
+		if !b.takeAt(now) {
 			return "THROTTLED"
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -647,5 +646,3 @@ func (s *Service) stageURL(host, apiID, stage string) string {
 	}
 	return "http://" + apiID + ".execute-api.localhost" + port + "/" + stage
 }
-
-var _ = sort.Strings

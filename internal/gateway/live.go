@@ -147,10 +147,12 @@ func (b *bucket) same(rate float64, burst int) bool {
 }
 
 // take reports whether a request may go now.
-func (b *bucket) take() bool {
+func (b *bucket) take() bool { return b.takeAt(b.now()) }
+
+// takeAt is take at a given instant.
+func (b *bucket) takeAt(now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := b.now()
 	b.tokens += now.Sub(b.last).Seconds() * b.rate
 	if b.tokens > float64(b.burst) {
 		b.tokens = float64(b.burst)

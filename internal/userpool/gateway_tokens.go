@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -46,7 +47,7 @@ func (s *Service) VerifyPoolToken(ctx context.Context, poolID, token, tokenUse s
 
 // tokenLive checks revocation through a short-lived memory of answers.
 func (s *Service) tokenLive(ctx context.Context, poolID string, c tokens.Claims) error {
-	key := poolID + "\x00" + c.OriginJTI() + "\x00" + c.Username() + "\x00" + fmt.Sprint(c.IssuedAt().Unix())
+	key := poolID + "\x00" + c.OriginJTI() + "\x00" + c.Username() + "\x00" + strconv.FormatInt(c.IssuedAt().Unix(), 10)
 	now := time.Now()
 	if v, ok := s.liveCache.Load(key); ok {
 		if e := v.(liveEntry); now.Sub(e.at) < liveTTL {
