@@ -225,3 +225,42 @@ func hasCORSHeaders(h http.Header) bool {
 	}
 	return false
 }
+
+// TestGatewayHTTPAPIPayload1 runs a handler written for REST APIs behind
+// an HTTP API route on payload format 1.0: it reads REST's fields
+// (resource, multiValueQueryStringParameters, requestContext.identity)
+// and answers with multiValueHeaders, which format 1.0 honours.
+func TestGatewayHTTPAPIPayload1(t *testing.T) {
+	t.Parallel()
+	needTool(t, "node")
+	s := startServer(t)
+	cli := awsCLI{t: t, bin: needTool(t, "aws"), s: s}
+	fn := createFn(t, s.lambda(), "rest-style", "nodejs20.x", "index.handler", makeZip(t, zfile{Name: "index.js", Body: `
+exports.handler = async (event) => ({
+  statusCode: 201,
+  multiValueHeaders: {"x-seen": ["a", "b"]},
+  body: JSON.stringify({version: event.version, resource: event.resource, path: event.path, method: event.httpMethod,
+    tags: event.multiValueQueryStringParameters && event.multiValueQueryStringParameters.tag,
+    id: event.pathParameters && event.pathParameters.id, sourceIp: event.requestContext.identity.sourceIp,
+    resourceId: event.requestContext.resourceId, custom: event.headers["x-custom"]}),
+});`}))
+	integration := fmt.Sprintf(`{"type":"aws_proxy","httpMethod":"POST","payloadFormatVersion":"1.0","uri":%q}`,
+		"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"+*fn.FunctionArn+"/invocations")
+	doc := fmt.Sprintf(`{"openapi":"3.0.1","info":{"title":"v1","version":"1"},
+  "paths":{"/things/{id}":{"get":{"x-amazon-apigateway-integration":%s}}}}`, integration)
+	api := strings.TrimSpace(cli.ok(nil, "apigatewayv2", "import-api", "--body", "file://"+writeFile(t, "api.json", []byte(doc)),
+		"--query", "ApiId", "--output", "text"))
+	cli.ok(nil, "apigatewayv2", "create-stage", "--api-id", api, "--stage-name", "$default", "--auto-deploy")
+
+	r := httpAPICall(t, s, api, "GET", "/things/7?tag=x&tag=y", map[string]string{"X-Custom": "hi"})
+	if r.status != 201 || strings.Join(r.header.Values("X-Seen"), ",") != "a,b" {
+		t.Fatalf("payload 1.0 response: %d %v %s", r.status, r.header, r.raw)
+	}
+	want := map[string]any{"version": "1.0", "resource": "/things/{id}", "path": "/things/7", "method": "GET",
+		"tags": []any{"x", "y"}, "id": "7", "sourceIp": "127.0.0.1", "resourceId": "GET /things/{id}", "custom": "hi"}
+	for k, v := range want {
+		if fmt.Sprint(r.body[k]) != fmt.Sprint(v) {
+			t.Errorf("%s: got %v, want %v (event %s)", k, r.body[k], v, r.raw)
+		}
+	}
+}

@@ -93,7 +93,7 @@ func AppendAuthorizerRequestEvent(dst []byte, ri *RequestInfo, methodARN string)
 // authorizer event share, from resource to requestContext.
 func appendRESTRequest(dst []byte, ri *RequestInfo, withAuthorizer bool) []byte {
 	var hb [headerBufLen]eventHeader
-	hs := collectHeaders(hb[:0], ri, false)
+	hs := collectHeaders(hb[:0], ri, headersREST)
 	var qb [queryBufLen]queryPair
 	qs := parseQuery(qb[:0], ri.Req.URL.RawQuery)
 
@@ -467,26 +467,37 @@ type eventHeader struct {
 	kind headerKind
 }
 
+// headerMode says which event a header list is for.
+type headerMode uint8
+
+const (
+	headersREST   headerMode = iota // REST payload 1.0
+	headersHTTPV1                   // HTTP API payload 1.0
+	headersHTTPV2                   // HTTP API payload 2.0
+)
+
 // collectHeaders gathers the request's headers plus the ones API Gateway
 // adds (Host, X-Forwarded-For/-Port/-Proto, X-Amzn-Trace-Id), without
 // hop-by-hop headers. REST drops Content-Length (AWS-recorded events
-// have none); HTTP APIs keep it and move Cookie to the cookies field.
+// have none); HTTP APIs keep it, and payload 2.0 moves Cookie to the
+// cookies field.
 //
 // Go's server has already canonicalized header names, so the client's
 // own spelling ("tEsT-HEADeR") cannot be reproduced.
-func collectHeaders(buf []eventHeader, ri *RequestInfo, v2 bool) []eventHeader {
+func collectHeaders(buf []eventHeader, ri *RequestInfo, mode headerMode) []eventHeader {
 	h := ri.Req.Header
+	v2 := mode != headersREST // HTTP APIs lower-case names
 	for name, vals := range h {
 		switch name {
 		case "Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 			"Host", "X-Forwarded-For":
 			continue
 		case "Content-Length":
-			if !v2 {
+			if mode == headersREST {
 				continue
 			}
 		case "Cookie":
-			if v2 {
+			if mode == headersHTTPV2 {
 				continue
 			}
 		}

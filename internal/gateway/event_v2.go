@@ -12,7 +12,7 @@ import (
 // own list, and empty maps and bodies left out rather than null.
 func AppendHTTPEvent(dst []byte, ri *RequestInfo) []byte {
 	var hb [headerBufLen]eventHeader
-	hs := collectHeaders(hb[:0], ri, true)
+	hs := collectHeaders(hb[:0], ri, headersHTTPV2)
 	var qb [queryBufLen]queryPair
 	qs := parseQuery(qb[:0], ri.Req.URL.RawQuery)
 

@@ -192,9 +192,12 @@ func (s *Service) authorizerFor(def *Definition, route *Route) (Security, *Autho
 func (s *Service) invoke(w http.ResponseWriter, r *http.Request, ls *liveStage, route *Route, ri *RequestInfo, start time.Time) {
 	var payload []byte
 	format := route.Integration.PayloadFormatVersion
-	if ls.proto == HTTP && format != "1.0" {
+	switch {
+	case ls.proto == HTTP && format == "1.0":
+		payload = AppendHTTPEventV1(make([]byte, 0, 2048), ri)
+	case ls.proto == HTTP:
 		payload = AppendHTTPEvent(make([]byte, 0, 2048), ri)
-	} else {
+	default:
 		payload = AppendRESTEvent(make([]byte, 0, 2048), ri)
 	}
 	timeout := route.Integration.Timeout
