@@ -43,9 +43,28 @@ type Route struct {
 	// means explicitly open.
 	Security       []Security
 	APIKeyRequired bool
+	// Validation is what the route's request validator checks; nil when
+	// the route has none (API Gateway then enforces nothing, even
+	// parameters marked required).
+	Validation *Validation
 	// Pointer is the JSON pointer of the operation in the document, for
 	// error messages (e.g. "/paths/~1items~1{id}/get").
 	Pointer string
+}
+
+// Validation is a request validator applied to one route.
+type Validation struct {
+	// Params are the required query strings and headers
+	// (validateRequestParameters).
+	Params []RequiredParam
+	// Bodies are the body models by media type (validateRequestBody).
+	Bodies map[string]*Schema
+}
+
+// RequiredParam is a request parameter a validator insists on.
+type RequiredParam struct {
+	In   string // "query" or "header"
+	Name string
 }
 
 // Integration is where a route sends requests.

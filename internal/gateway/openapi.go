@@ -64,6 +64,16 @@ type compiler struct {
 	// have none of their own.
 	docSecurity []Security
 	docAPIKey   bool
+	// root is the whole document, for $ref resolution.
+	root at
+	// pathItem is the path item whose operations are being compiled
+	// (its parameters apply to each).
+	pathItem at
+	// validators are x-amazon-apigateway-request-validators by name;
+	// defaultValidator names the API's default.
+	validators       map[string]validatorFlags
+	defaultValidator string
+	schemas          *schemaCompiler
 }
 
 func (c *compiler) compile(root at) error {
@@ -73,7 +83,12 @@ func (c *compiler) compile(root at) error {
 	if err := c.info(root.get("info")); err != nil {
 		return err
 	}
+	c.root = root
+	c.schemas = &schemaCompiler{root: root, swagger: c.swagger, done: map[string]*Schema{}}
 	if err := c.extensions(root); err != nil {
+		return err
+	}
+	if err := c.requestValidators(root); err != nil {
 		return err
 	}
 	if err := c.securitySchemes(root); err != nil {

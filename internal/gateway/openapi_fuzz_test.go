@@ -40,6 +40,7 @@ func FuzzParseDefinition(f *testing.F) {
 		api(`"paths": {"$default": {"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": LAMBDA}}}, "x-amazon-apigateway-cors": {"allowOrigins": ["*"]}`),
 		[]byte("a: &a [1, 2]\nb: [*a, *a]\nc: {<<: {x: 1}}\n"),
 		[]byte(`{"swagger": "2.0", "paths": {"/a/{b}": {"get": {"parameters": [{"in": "body", "name": "b"}]}}}}`),
+		validatedDoc("all"),
 	} {
 		f.Add(doc, false)
 		f.Add(doc, true)

@@ -42,6 +42,7 @@ func (c *compiler) paths(paths at) error {
 		if err := item.object(); err != nil {
 			return err
 		}
+		c.pathItem = item
 		return item.members(func(key string, op at) error {
 			method, ok := opMethod(key)
 			switch {
@@ -154,6 +155,9 @@ func (c *compiler) operation(path, method string, op at) (Route, error) {
 		return r, op.errf("%s %s has no x-amazon-apigateway-integration; gatehouse needs one to serve it", method, path)
 	}
 	if r.Integration, err = c.integration(x); err != nil {
+		return r, err
+	}
+	if r.Validation, err = c.validation(op); err != nil {
 		return r, err
 	}
 	if sec := op.get("security"); !sec.missing() {

@@ -34,6 +34,8 @@ var defaultResponses = map[string]struct {
 	"INTEGRATION_FAILURE":            {http.StatusInternalServerError, "Internal server error"},
 	"INTEGRATION_TIMEOUT":            {http.StatusGatewayTimeout, "Endpoint request timed out"},
 	"BAD_GATEWAY":                    {http.StatusBadGateway, "Internal server error"},
+	"BAD_REQUEST_PARAMETERS":         {http.StatusBadRequest, "Missing required request parameters"},
+	"BAD_REQUEST_BODY":               {http.StatusBadRequest, "Invalid request body"},
 }
 
 // ServeStage answers one execute-api request: apiID and stage come from
@@ -149,6 +151,13 @@ func (s *Service) ServeStage(rw http.ResponseWriter, r *http.Request, apiID, sta
 		}
 		if typ := s.checkAPIKey(live.keys, apiID, stageName, key); typ != "" {
 			s.gatewayError(w, ls.def, ls.proto, typ, "")
+			return
+		}
+	}
+
+	if v := route.Validation; v != nil {
+		if typ, msg := v.check(r, body); typ != "" {
+			s.gatewayError(w, ls.def, ls.proto, typ, msg)
 			return
 		}
 	}
@@ -357,6 +366,8 @@ func errorTypeHeader(typ string) string {
 		return "TooManyRequestsException"
 	case "INVALID_API_KEY":
 		return "ForbiddenException"
+	case "BAD_REQUEST_PARAMETERS", "BAD_REQUEST_BODY":
+		return "BadRequestException"
 	case "INTEGRATION_TIMEOUT":
 		return "InternalServerErrorException"
 	}
