@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -52,5 +53,11 @@ func TestGatewayAPIKeys(t *testing.T) {
 	}
 	if status, body := call(planned); status != 429 || body != `{"message":"Limit Exceeded"}` {
 		t.Fatalf("over the quota: %d %s", status, body)
+	}
+	// The count outlives the process: a graceful restart does not hand
+	// the key a fresh day.
+	s.restart(syscall.SIGTERM)
+	if status, body := call(planned); status != 429 || body != `{"message":"Limit Exceeded"}` {
+		t.Fatalf("over the quota after a restart: %d %s", status, body)
 	}
 }

@@ -262,12 +262,25 @@ type liveKey struct {
 // livePlan is a usage plan as requests meet it: the stages it covers,
 // one throttle bucket per key, and quota counts per key and period.
 type livePlan struct {
-	id      string
-	stages  map[string]bool // apiID/stage
-	rec     usagePlanRecord
+	id     string
+	stages map[string]bool // apiID/stage
+	rec    usagePlanRecord
+	// c carries over when the key table reloads, so that a plan's
+	// buckets and counts survive an unrelated change.
+	c *planCounters
+}
+
+// planCounters are a plan's per-key throttle buckets and quota counts.
+type planCounters struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket // key id
-	used    map[string]int     // key id + "/" + period start
+	// used counts requests per key id + "/" + period start: what the
+	// store held when last read, plus pending.
+	used map[string]int
+	// pending are counts not yet written to the store; FlushUsage
+	// writes them, so a restart keeps a quota's count (all but the
+	// last flush interval after a crash).
+	pending map[string]int
 }
 
 // loadKeys builds the live key table from the store, keeping buckets and
@@ -292,9 +305,16 @@ func (s *Service) loadKeys(ctx context.Context, old *liveKeys) (*liveKeys, error
 		if err := json.Unmarshal(rr.Data, &p); err != nil {
 			return nil, err
 		}
-		lp := &livePlan{id: p.ID, stages: map[string]bool{}, rec: p, buckets: map[string]*bucket{}, used: map[string]int{}}
+		lp := &livePlan{id: p.ID, stages: map[string]bool{}, rec: p}
 		if prev := prevPlans[p.ID]; prev != nil {
-			lp.buckets, lp.used = prev.buckets, prev.used
+			lp.c = prev.c
+		} else {
+			lp.c = &planCounters{buckets: map[string]*bucket{}, used: map[string]int{}, pending: map[string]int{}}
+		}
+		if prevPlans[p.ID] == nil && p.Quota != nil {
+			if err := s.loadUsage(ctx, lp); err != nil {
+				return nil, err
+			}
 		}
 		for _, st := range p.APIStages {
 			lp.stages[st.APIID+"/"+st.Stage] = true
@@ -354,13 +374,14 @@ func (s *Service) checkAPIKey(keys *liveKeys, apiID, stage, value string) string
 
 // admit applies a plan's throttle and quota to one request of a key.
 func (p *livePlan) admit(keyID string, now time.Time) string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	c := p.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if t := p.rec.Throttle; t != nil && (t.RateLimit > 0 || t.BurstLimit > 0) {
-		b := p.buckets[keyID]
+		b := c.buckets[keyID]
 		if b == nil {
 			b = newBucket(t.RateLimit, t.BurstLimit, func() time.Time { return now })
-			p.buckets[keyID] = b
+			c.buckets[keyID] = b
 		}
 		if !b.takeAt(now) {
 			return "THROTTLED"
@@ -368,10 +389,11 @@ func (p *livePlan) admit(keyID string, now time.Time) string {
 	}
 	if q := p.rec.Quota; q != nil {
 		key := keyID + "/" + periodStart(q.Period, now).Format(time.RFC3339)
-		if p.used[key] >= q.Limit {
+		if c.used[key] >= q.Limit {
 			return "QUOTA_EXCEEDED"
 		}
-		p.used[key]++
+		c.used[key]++
+		c.pending[key]++
 	}
 	return ""
 }

@@ -75,8 +75,10 @@ type Server struct {
 	gw    *gateway.Service
 	// apiServers are the --api-listen listeners.
 	apiServers []*apiListener
-	// stopSweep ends the user pool sweeper.
+	// stopSweep ends the user pool sweeper and the usage plan flusher;
+	// usageDone closes when the flusher has written its last counts.
 	stopSweep context.CancelFunc
+	usageDone chan struct{}
 	cg        runtime.CgroupManager
 }
 
@@ -287,6 +289,11 @@ func (s *Server) Serve() error {
 	sweepCtx, stop := context.WithCancel(context.Background())
 	s.stopSweep = stop
 	go s.pools.RunSweeper(sweepCtx, 10*time.Minute)
+	s.usageDone = make(chan struct{})
+	go func() {
+		defer close(s.usageDone)
+		s.gw.RunUsageFlusher(sweepCtx, time.Second)
+	}()
 	err := s.http.Serve(s.ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -303,6 +310,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	if s.stopSweep != nil {
 		s.stopSweep()
+		<-s.usageDone // the last quota counts reach the store before it closes
 	}
 	s.fns.Stop(ctx)
 	s.mail.Stop(ctx)
