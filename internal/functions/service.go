@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/credentials"
@@ -59,6 +60,12 @@ type Service struct {
 	// gen counts forgets, so a resolve that read the store before a change
 	// does not put what it read back into the cache after the change.
 	gen uint64
+
+	// validNames remembers function names and ARNs that passed the name
+	// pattern, so the invoke path (the gateway sends the same ARN on
+	// every request) does not run the regular expression each time.
+	validNames  sync.Map
+	validNamesN atomic.Int64
 }
 
 // live is a function as the invoke path needs it, built once per revision.

@@ -55,8 +55,37 @@ type ref struct {
 // parseName accepts a name, a partial ARN (123456789012:function:name) or
 // a full ARN, each with an optional :qualifier, and checks region and
 // account when given.
+// maxValidNames bounds the memo of matched names.
+const maxValidNames = 4096
+
+// nameMatches applies functionNameRe, remembering names that matched.
+// Plain names ([a-zA-Z0-9-_]+) match without it.
+func (s *Service) nameMatches(raw string) bool {
+	plain := true
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return true
+	}
+	if _, ok := s.validNames.Load(raw); ok {
+		return true
+	}
+	if !functionNameRe.MatchString(raw) {
+		return false
+	}
+	if s.validNamesN.Add(1) <= maxValidNames {
+		s.validNames.Store(raw, struct{}{})
+	}
+	return true
+}
+
 func (s *Service) parseName(raw, field string) (ref, error) {
-	if len(raw) < 1 || len(raw) > 140 || !functionNameRe.MatchString(raw) {
+	if len(raw) < 1 || len(raw) > 140 || !s.nameMatches(raw) {
 		return ref{}, validationError("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", raw, field, functionNamePattern)
 	}
 	parts := strings.Split(raw, ":")
