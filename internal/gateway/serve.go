@@ -451,7 +451,13 @@ func (s *Service) writeAccessLog(al *accessLog, w *statusWriter, r *http.Request
 	if group == "" {
 		return
 	}
-	rec := accessRecord{requestID: w.Header().Get("X-Amzn-Requestid"), apiID: apiID, stage: stage, method: r.Method, path: path,
+	// $context.path is the path as the client sent it: with the stage,
+	// except on an HTTP API's $default stage, which has no prefix.
+	fullPath := path
+	if stage != "" && stage != "$default" {
+		fullPath = "/" + stage + path
+	}
+	rec := accessRecord{requestID: w.Header().Get("X-Amzn-Requestid"), apiID: apiID, stage: stage, method: r.Method, path: fullPath,
 		protocol: r.Proto, sourceIP: clientIP(r), userAgent: r.UserAgent(), errMessage: w.errMessage, status: w.status, length: w.length,
 		start: start, integration: w.integration, total: time.Since(start)}
 	if w.route != nil {
