@@ -43,6 +43,9 @@ type Supervisor struct {
 	log   *slog.Logger
 	nodeB string
 	pyB   string
+	// pySDK is a directory holding (links to) the AWS SDK for Python,
+	// which Lambda's Python runtimes include; "" when the host has none.
+	pySDK string
 
 	mu     sync.Mutex
 	pools  map[string]*pool
@@ -88,6 +91,9 @@ func New(opts Options) (*Supervisor, error) {
 		if err := writeAtomic(path, body); err != nil {
 			return nil, err
 		}
+	}
+	if opts.Python != "" {
+		s.pySDK = linkPythonSDK(opts.Python, filepath.Join(opts.RuntimeDir, "python-sdk"), s.log)
 	}
 	s.wg.Add(1)
 	go s.reap()
@@ -373,7 +379,17 @@ func (s *Supervisor) environ(fn *Function, api, stream string) []string {
 		m["NODE_PATH"] = "/opt/nodejs/node_modules:" + rt + "/node_modules"
 		m["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + fn.Runtime
 	case "python":
-		m["PYTHONPATH"] = rt
+		// After the task root (the bootstrap puts it first): the
+		// function's own PYTHONPATH, the runtime, then the AWS SDK that
+		// Lambda's Python runtimes include, so a bundled boto3 wins.
+		pp := rt
+		if s.pySDK != "" {
+			pp += ":" + s.pySDK
+		}
+		if own := fn.Env["PYTHONPATH"]; own != "" {
+			pp = own + ":" + pp
+		}
+		m["PYTHONPATH"] = pp
 		m["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + fn.Runtime
 	case "go":
 		m["AWS_EXECUTION_ENV"] = "AWS_Lambda_go1.x"
