@@ -20,6 +20,9 @@ Usage:
   gatehouse logs FUNCTION [--follow] [--since 10m]
   gatehouse outbox [--to ADDRESS] [--json] [--limit N]
   gatehouse pools rotate-keys POOL_ID
+  gatehouse up [DIR] [--parameter-overrides Key=Value ...] [--addr HOST:PORT] [--data DIR] [--watch=false]
+  gatehouse deploy [--template template.yaml] [--stack-name NAME] [--parameter-overrides Key=Value ...] [--output json] [--dry-run]
+  gatehouse stacks list | describe NAME | outputs NAME | delete NAME
 
 Client commands find the server at --endpoint, $GATEHOUSE_ENDPOINT,
 $AWS_ENDPOINT_URL or http://$GATEHOUSE_ADDR (default 127.0.0.1:4566), and
@@ -46,6 +49,12 @@ func main() {
 		err = outboxCmd(args)
 	case "pools", "pool":
 		err = poolsCmd(args)
+	case "deploy":
+		err = deployCmd(args)
+	case "up":
+		err = upCmd(args)
+	case "stacks", "stack":
+		err = stacksCmd(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -25,6 +25,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/runtime"
 	"github.com/gatehouse/gatehouse/internal/secrets"
+	"github.com/gatehouse/gatehouse/internal/stack"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 	"github.com/gatehouse/gatehouse/internal/userpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -79,6 +80,7 @@ type Server struct {
 	// usageDone closes when the flusher has written its last counts.
 	stopSweep context.CancelFunc
 	usageDone chan struct{}
+	stacks    *stack.Engine
 	cg        runtime.CgroupManager
 }
 
@@ -224,12 +226,32 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("/v2/apis", gwV2)
 	mux.Handle("/v2/apis/", gwV2)
 
+	// Stacks call the services' public operations in process, signed
+	// with the root key like any client (see stack.HandlerAPI).
+	rootSecret, err := keys.Lookup(ctx, rootID)
+	if err != nil {
+		return nil, fmt.Errorf("root credentials: %w", err)
+	}
+	issuerBase := cfg.IssuerBase
+	if issuerBase == "" {
+		issuerBase = endpoint
+	}
+	_, port, _ := net.SplitHostPort(s.ln.Addr().String())
+	inProcess := &stack.HandlerAPI{Signer: awsproto.Signer{AccessKeyID: rootID, SecretAccessKey: rootSecret, Region: cfg.Region},
+		Host: s.ln.Addr().String()}
+	s.stacks = stack.New(stack.Options{Store: s.store, API: inProcess, Region: cfg.Region, Account: cfg.Account,
+		URLSuffix: "amazonaws.com", IssuerBase: issuerBase, ExecuteAPIHost: "localhost:" + port, Logger: log})
+	stackAPI := jsonAPI("gatehouse")
+	// Deploys carry their code packages.
+	stackAPI.MaxBody = 256 << 20
+
 	outboxAPI := &mail.API{Service: s.mail, Authorize: rootOnly(keys)}
 	mux.Handle("POST /{$}", targetRouter(map[string]http.Handler{
 		logs.Target:          jsonAPI("logs").Handle(logsAPI.Serve),
 		userpool.Target:      withCORS(poolAPI.Handle(pools.Serve)),
 		mail.Target:          jsonAPI("gatehouse").Handle(outboxAPI.Serve),
 		userpool.AdminTarget: jsonAPI("gatehouse").Handle((&userpool.AdminAPI{Service: pools, Authorize: rootOnly(keys)}).Serve),
+		stack.Target:         stackAPI.Handle((&stack.HTTPAPI{Engine: s.stacks, Authorize: rootOnly(keys)}).Serve),
 	}, jsonAPI("")))
 	// Browsers (amazon-cognito-identity-js, Amplify) preflight the public
 	// user pool operations.
@@ -260,6 +282,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	inProcess.Handler = s.http.Handler
 	for api, addr := range cfg.APIListen {
 		a, err := listenAPI(s.gw, api, addr, log)
 		if err != nil {
