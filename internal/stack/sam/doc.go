@@ -62,9 +62,12 @@
 //	    or none for ServerlessRestApi) TimeoutInMillis
 //	    Auth.Authorizer (a name, or NONE)
 //	    Auth.AuthorizationScopes Auth.ApiKeyRequired
-//	    Auth.OverrideApiAuth RequestParameters
+//	    Auth.OverrideApiAuth
 //	    RequestModel.Model RequestModel.Required       mapped
-//	  Stage                                            ignored, as by the translator
+//	  RequestParameters                                mapped as documentation: without a
+//	                                                   validator API Gateway does not enforce
+//	                                                   Required either; Caching is carried
+//	  Stage                                            ignored, as by the translator (warning)
 //	  Auth.Authorizer AWS_IAM, Auth.ResourcePolicy,
 //	    Auth.InvokeRole, RequestModel.ValidateBody or
 //	    ValidateParameters true, ResponseTransferMode
@@ -112,7 +115,8 @@
 //	  StageName StageVariables CorsConfiguration (true
 //	  or a map) Auth DefinitionBody RouteSettings
 //	  DefaultRouteSettings AccessLogSettings Tags Name
-//	  Description PropagateTags                        mapped
+//	  Description                                      mapped
+//	  PropagateTags                                    accepted (the stage always gets the tags)
 //	  FailOnWarnings                                   carried
 //	  Auth: Authorizers (JWT: JwtConfiguration issuer
 //	    and audience, IdentitySource,
@@ -156,6 +160,12 @@
 //   - An event naming a resource that is not an API of its kind is an
 //     error; an HttpApi's DefinitionBody must be a valid OpenAPI 3
 //     document.
+//
+// Result.Warnings point out what the translator does quietly and authors
+// rarely expect: an Api event whose path SAM leaves out of a DefinitionBody
+// the author wrote, a RestApiId written as a plain string, ignored
+// Identity fields and event Stage properties, CodeUri beside InlineCode,
+// Policies beside Role, AlwaysDeploy.
 //
 // Quirks of the translator that the output keeps on purpose: the default
 // authorizer on CORS preflight OPTIONS methods (unless

@@ -72,7 +72,7 @@ func (e editor) addLambdaIntegration(path, method string, uri any) error {
 	return nil
 }
 
-// lambdaURI is the integration URI the translator writes for a REST API: the
+// restLambdaURI is the integration URI the translator writes for a REST API: the
 // partition is spelled out, as its ArnGenerator does for commercial regions.
 func restLambdaURI(fn string) map[string]any {
 	return sub("arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" + fn + ".Arn}/invocations")
