@@ -133,6 +133,8 @@ func runDeploy(ctx context.Context, c *client, o deployOptions, out io.Writer) (
 	noChanges := false
 	err = c.streamTarget(ctx, stack.Target+"Deploy", body, func(e stack.Event) {
 		switch e.Kind {
+		case "warning":
+			fmt.Fprintln(os.Stderr, "warning:", e.Message)
 		case "plan":
 			res.Changes = e.Changes
 			if text {

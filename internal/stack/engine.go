@@ -150,6 +150,9 @@ type deployment struct {
 	t         *template.Template
 	artifacts map[string][]byte // by sha256
 	emit      func(Event)
+	// warnings are what the SAM transform did that the author may not
+	// expect; they go out before the plan.
+	warnings []string
 }
 
 // Deploy plans the template against the stack's last state, reports the
@@ -179,6 +182,9 @@ func (e *Engine) Deploy(ctx context.Context, in DeployInput, emit func(Event)) (
 	if err != nil {
 		return nil, nil, err
 	}
+	for _, w := range d.warnings {
+		emit(Event{Kind: "warning", Message: w})
+	}
 	emit(Event{Kind: "plan", Changes: changes})
 	if in.DryRun {
 		return old, changes, nil
@@ -206,6 +212,9 @@ func (d *deployment) bind() error {
 	}
 	t = t.WithDoc(res.Doc, res.Origin)
 	d.t = t
+	for _, w := range res.Warnings {
+		d.warnings = append(d.warnings, t.Errorf(w.Path, "%s", w.Msg).Error())
+	}
 
 	now := d.e.opts.Now().UTC()
 	d.stack = &Stack{Name: d.in.StackName, Template: string(d.in.Template), Resources: map[string]*ResourceState{}, Created: now, Updated: now}

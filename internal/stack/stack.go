@@ -72,7 +72,8 @@ type Change struct {
 
 // Event is one step of a deploy as it happens, for live progress.
 type Event struct {
-	// Kind is "plan", "resource", "rollback", "complete" or "failed".
+	// Kind is "warning", "plan", "resource", "rollback", "complete" or
+	// "failed".
 	Kind    string   `json:"kind"`
 	Changes []Change `json:"changes,omitempty"` // plan
 	// Resource progress: LogicalID, Type, Action and Status
