@@ -72,7 +72,14 @@ func FuzzParseDefinition(f *testing.F) {
 			if err != nil {
 				t.Fatalf("the export (document %t) does not import: %v\n%s", src != nil, err, out)
 			}
-			if !equivalent(def, again) {
+			want := def
+			if src == nil {
+				// Validators come only from an imported document, and an
+				// API with a document exports from it: the export from the
+				// Definition alone (APIs made without one) has none to carry.
+				want = withoutValidation(def)
+			}
+			if !equivalent(want, again) {
 				t.Fatalf("the export (document %t) imports differently:\n%+v\n%+v\n%s", src != nil, def, again, out)
 			}
 			if elapsed := time.Since(start); elapsed > fuzzTimeLimit {
@@ -80,4 +87,13 @@ func FuzzParseDefinition(f *testing.F) {
 			}
 		}
 	})
+}
+
+func withoutValidation(d *Definition) *Definition {
+	c := *d
+	c.Routes = append([]Route(nil), d.Routes...)
+	for i := range c.Routes {
+		c.Routes[i].Validation = nil
+	}
+	return &c
 }

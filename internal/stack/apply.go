@@ -145,7 +145,7 @@ func (d *deployment) apply(ctx context.Context) error {
 		}
 	}
 	for i, s := range cleanup {
-		key := cleanupIDs[i] + " (replaced)"
+		key := cleanupIDs[i] + replacedSuffix
 		gone = append(gone, key)
 		goneState[key] = s
 	}
@@ -234,15 +234,11 @@ func (d *deployment) call(id, typ string, props map[string]any, old *ResourceSta
 				return b, true
 			}
 			// Undoing a code change needs the package the function ran
-			// before, which this deploy did not carry.
-			b, err := d.e.opts.Store.GetBlob(context.Background(), codeKey(d.stack.Name, key))
+			// before, which this deploy did not carry (see save).
+			b, err := d.e.opts.Store.GetBlob(context.Background(), key)
 			return b, err == nil
 		}}
 }
-
-// codeKey is where the engine keeps a package one of a stack's functions
-// runs, so that a later deploy can put it back when it rolls back.
-func codeKey(stack, sum string) string { return "stack-code/" + stack + "/" + sum }
 
 // codeSums lists the packages a stack's functions run, by hash.
 func codeSums(s *Stack) map[string]bool {
@@ -314,29 +310,26 @@ func (d *deployment) save(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The packages go in before the state that names them.
-	had, has := codeSums(d.old), codeSums(d.stack)
-	for sum := range has {
+	// The packages the stack's functions now run go in before the state
+	// that names them, so that a later deploy that changes them can put
+	// them back when it rolls back. Blobs are immutable and addressed by
+	// content: the functions service has usually stored the same package
+	// under the same key already, which makes this a no-op, and none is
+	// ever deleted here, since that one may be the functions service's.
+	had := codeSums(d.old)
+	for sum := range codeSums(d.stack) {
 		if zip, ok := d.artifacts[sum]; ok && !had[sum] {
-			if err := d.e.opts.Store.PutBlob(ctx, codeKey(d.stack.Name, sum), zip); err != nil {
+			if err := d.e.opts.Store.PutBlob(ctx, sum, zip); err != nil {
 				return err
 			}
 		}
 	}
 	if d.old == nil {
 		_, err = d.e.opts.Store.Create(ctx, kindStack, d.stack.Name, data)
-	} else {
-		_, err = d.e.opts.Store.Update(ctx, kindStack, d.stack.Name, func([]byte) ([]byte, error) { return data, nil })
-	}
-	if err != nil {
 		return err
 	}
-	for sum := range had {
-		if !has[sum] {
-			d.e.opts.Store.DeleteBlob(ctx, codeKey(d.stack.Name, sum))
-		}
-	}
-	return nil
+	_, err = d.e.opts.Store.Update(ctx, kindStack, d.stack.Name, func([]byte) ([]byte, error) { return data, nil })
+	return err
 }
 
 func (e *Engine) updateRecord(ctx context.Context, name string, fn func(*Stack)) error {
@@ -384,9 +377,6 @@ func (e *Engine) Delete(ctx context.Context, name string, emit func(Event)) erro
 	if err := e.opts.Store.Delete(ctx, kindStack, name); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	for sum := range codeSums(s) {
-		e.opts.Store.DeleteBlob(ctx, codeKey(name, sum))
-	}
 	emit(Event{Kind: "complete"})
 	return nil
 }
@@ -399,6 +389,10 @@ func sortedIDs(m map[string]*ResourceState) []string {
 	sort.Strings(ids)
 	return ids
 }
+
+// replacedSuffix marks, among the resources a deploy deletes, those it
+// replaced.
+const replacedSuffix = " (replaced)"
 
 // reverseDependencyOrder orders ids so that a resource comes before the
 // ones it depends on (deletion order), by the dependencies recorded when
@@ -421,6 +415,11 @@ func reverseDependencyOrder(ids []string, states map[string]*ResourceState) []st
 		seen[id] = true
 		if s := states[id]; s != nil {
 			for _, dep := range s.Deps {
+				// What a resource depended on when it was applied is, if
+				// replaced since, the replaced one.
+				if !in[dep] && in[dep+replacedSuffix] {
+					dep += replacedSuffix
+				}
 				if in[dep] {
 					visit(dep)
 				}
