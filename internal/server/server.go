@@ -240,7 +240,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	inProcess := &stack.HandlerAPI{Signer: awsproto.Signer{AccessKeyID: rootID, SecretAccessKey: rootSecret, Region: cfg.Region},
 		Host: s.ln.Addr().String()}
 	s.stacks = stack.New(stack.Options{Store: s.store, API: inProcess, Region: cfg.Region, Account: cfg.Account,
-		URLSuffix: "amazonaws.com", IssuerBase: issuerBase, ExecuteAPIHost: "localhost:" + port, Logger: log})
+		URLSuffix: "amazonaws.com", IssuerBase: issuerBase, ExecuteAPIHost: "localhost:" + port, Logger: log,
+		Seal: box.Seal, Open: box.Open})
 	stackAPI := jsonAPI("gatehouse")
 	// Deploys carry their code packages.
 	stackAPI.MaxBody = 256 << 20

@@ -172,10 +172,17 @@ func view(s *Stack) map[string]any {
 		r := s.Resources[id]
 		resources = append(resources, map[string]any{"LogicalId": id, "Type": r.Type, "PhysicalId": r.PhysicalID})
 	}
+	params := map[string]string{}
+	for k, v := range s.Parameters {
+		params[k] = v
+	}
+	for k := range s.NoEcho {
+		params[k] = "****" // as CloudFormation shows NoEcho values
+	}
 	outputs := map[string]string{}
 	for _, o := range s.Outputs {
 		outputs[o.Key] = o.Value
 	}
 	return map[string]any{"StackName": s.Name, "StackId": s.ID, "Status": s.Status, "StatusReason": s.StatusReason,
-		"Parameters": s.Parameters, "Resources": resources, "Outputs": outputs, "Created": s.Created, "Updated": s.Updated}
+		"Parameters": params, "Resources": resources, "Outputs": outputs, "Created": s.Created, "Updated": s.Updated}
 }

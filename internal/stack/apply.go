@@ -2,7 +2,6 @@ package stack
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -196,7 +195,7 @@ func (d *deployment) snapshotsChangedAPI(r template.Resource, actions map[string
 // same resources, template, parameters and outputs.
 func (d *deployment) unchanged() bool {
 	if len(d.old.Resources) != len(d.stack.Resources) || d.old.Template != d.stack.Template ||
-		!sameMap(d.old.Parameters, d.stack.Parameters) || !sameOutputs(d.old.Outputs, d.stack.Outputs) ||
+		!sameMap(d.old.Parameters, d.stack.Parameters) || !sameMap(d.old.NoEcho, d.stack.NoEcho) || !sameOutputs(d.old.Outputs, d.stack.Outputs) ||
 		d.old.Status == StatusUpdateRollbackComplete {
 		return false
 	}
@@ -306,7 +305,7 @@ func (e *Engine) deleteResource(ctx context.Context, s *Stack, id string, rs *Re
 }
 
 func (d *deployment) save(ctx context.Context) error {
-	data, err := json.Marshal(d.stack)
+	data, err := d.e.encode(d.stack)
 	if err != nil {
 		return err
 	}
@@ -334,13 +333,13 @@ func (d *deployment) save(ctx context.Context) error {
 
 func (e *Engine) updateRecord(ctx context.Context, name string, fn func(*Stack)) error {
 	_, err := e.opts.Store.Update(ctx, kindStack, name, func(old []byte) ([]byte, error) {
-		var s Stack
-		if err := json.Unmarshal(old, &s); err != nil {
+		s, err := e.decode(name, old)
+		if err != nil {
 			return nil, err
 		}
-		fn(&s)
+		fn(s)
 		s.Updated = e.opts.Now().UTC()
-		return json.Marshal(&s)
+		return e.encode(s)
 	})
 	return err
 }

@@ -41,8 +41,13 @@ type Options struct {
 	// (https://{id}.execute-api.{region}.amazonaws.com/...) are given
 	// as the working local URL. Empty leaves outputs as written.
 	ExecuteAPIHost string
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// Seal and Open encrypt stack records at rest (they hold NoEcho
+	// parameters and resolved properties, secrets included); nil stores
+	// them as they are.
+	Seal   func(plaintext, context []byte) []byte
+	Open   func(sealed, context []byte) ([]byte, error)
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Engine plans and applies stacks.
@@ -116,8 +121,33 @@ func (e *Engine) Get(ctx context.Context, name string) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	return e.decode(name, rec.Data)
+}
+
+// sealedRecord is a stack record as stored when sealing is on.
+type sealedRecord struct {
+	Sealed []byte `json:"sealed"`
+}
+
+func (e *Engine) encode(s *Stack) ([]byte, error) {
+	data, err := json.Marshal(s)
+	if err != nil || e.opts.Seal == nil {
+		return data, err
+	}
+	return json.Marshal(sealedRecord{Sealed: e.opts.Seal(data, []byte("stack/"+s.Name))})
+}
+
+func (e *Engine) decode(name string, data []byte) (*Stack, error) {
+	var sr sealedRecord
+	if e.opts.Open != nil && json.Unmarshal(data, &sr) == nil && sr.Sealed != nil {
+		plain, err := e.opts.Open(sr.Sealed, []byte("stack/"+name))
+		if err != nil {
+			return nil, fmt.Errorf("stack %s: %w", name, err)
+		}
+		data = plain
+	}
 	var s Stack
-	if err := json.Unmarshal(rec.Data, &s); err != nil {
+	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -131,11 +161,11 @@ func (e *Engine) List(ctx context.Context) ([]*Stack, error) {
 	}
 	out := make([]*Stack, 0, len(rs))
 	for _, r := range rs {
-		var s Stack
-		if err := json.Unmarshal(r.Data, &s); err != nil {
+		s, err := e.decode(r.ID, r.Data)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, &s)
+		out = append(out, s)
 	}
 	return out, nil
 }
@@ -227,9 +257,11 @@ func (d *deployment) bind() error {
 	if d.old != nil {
 		// A parameter given before keeps its value unless overridden, so
 		// a redeploy need not repeat every override (as samconfig does).
-		for k, v := range d.old.Parameters {
-			if declaredParam(t, k) {
-				params[k] = v
+		for _, m := range []map[string]string{d.old.Parameters, d.old.NoEcho} {
+			for k, v := range m {
+				if declaredParam(t, k) {
+					params[k] = v
+				}
 			}
 		}
 	}
@@ -243,7 +275,12 @@ func (d *deployment) bind() error {
 	}
 	d.stack.Parameters = map[string]string{}
 	for k, v := range params {
-		if !d.b.NoEcho(k) {
+		if d.b.NoEcho(k) {
+			if d.stack.NoEcho == nil {
+				d.stack.NoEcho = map[string]string{}
+			}
+			d.stack.NoEcho[k] = v
+		} else {
 			d.stack.Parameters[k] = v
 		}
 	}

@@ -1,6 +1,8 @@
 package stack_test
 
 import (
+	"crypto/rand"
+
 	"archive/zip"
 	"bytes"
 	"context"
@@ -8,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/gatehouse/gatehouse/internal/secrets"
 	"io"
 	"log/slog"
 	"net"
@@ -98,8 +101,15 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { e.st.Close() })
 	e.clock = &clock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 	_, port, _ := net.SplitHostPort(e.addr)
+	key := make([]byte, 32)
+	rand.Read(key)
+	box, err := secrets.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.eng = stack.New(stack.Options{Store: e.st, API: e.faults, Region: region, Account: account,
-		URLSuffix: "amazonaws.com", IssuerBase: e.url, ExecuteAPIHost: "localhost:" + port, Logger: log, Now: e.clock.Now})
+		URLSuffix: "amazonaws.com", IssuerBase: e.url, ExecuteAPIHost: "localhost:" + port, Logger: log, Now: e.clock.Now,
+		Seal: box.Seal, Open: box.Open})
 	return e
 }
 

@@ -21,13 +21,17 @@ type Stack struct {
 	ID     string `json:"id"` // arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID
 	Status string `json:"status"`
 	// StatusReason says why the last deploy rolled back.
-	StatusReason string                    `json:"statusReason,omitempty"`
-	Template     string                    `json:"template"`
-	Parameters   map[string]string         `json:"parameters,omitempty"` // NoEcho values left out
-	Resources    map[string]*ResourceState `json:"resources"`
-	Outputs      []Output                  `json:"outputs,omitempty"`
-	Created      time.Time                 `json:"created"`
-	Updated      time.Time                 `json:"updated"`
+	StatusReason string            `json:"statusReason,omitempty"`
+	Template     string            `json:"template"`
+	Parameters   map[string]string `json:"parameters,omitempty"` // NoEcho values left out
+	// NoEcho holds the NoEcho parameters' values, so that a redeploy
+	// keeps them (CloudFormation's UsePreviousValue) without showing
+	// them; the whole record is sealed with the master key.
+	NoEcho    map[string]string         `json:"noEcho,omitempty"`
+	Resources map[string]*ResourceState `json:"resources"`
+	Outputs   []Output                  `json:"outputs,omitempty"`
+	Created   time.Time                 `json:"created"`
+	Updated   time.Time                 `json:"updated"`
 }
 
 // ResourceState is one resource as last applied.
