@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/stack/template"
@@ -92,7 +94,7 @@ func (d *deployment) apply(ctx context.Context) error {
 				next[id] = state
 				journal = append(journal, step{id: id, prev: o})
 			}
-			return fail(id, append(path, "Properties"), fmt.Errorf("%s failed: %w", action, err))
+			return fail(id, propertyPath(path, r.Properties, err), fmt.Errorf("%s failed: %w", action, err))
 		}
 		applied[id] = action
 		state.PhysicalID, state.Attrs = res.PhysicalID, res.Attrs
@@ -431,4 +433,25 @@ func reverseDependencyOrder(ids []string, states map[string]*ResourceState) []st
 	}
 	slices.Reverse(order)
 	return order
+}
+
+// fieldInMessage finds the member an AWS validation message names
+// ("Value 'nodejs1.x' at 'runtime' failed to satisfy constraint"; "at
+// 'environment.variables'").
+var fieldInMessage = regexp.MustCompile(`at '([A-Za-z][A-Za-z0-9]*)[.']`)
+
+// propertyPath points an error at the property a service refused when its
+// message names one the resource has, else at the resource's Properties.
+func propertyPath(resource []string, props map[string]any, err error) []string {
+	path := append(slices.Clone(resource), "Properties")
+	m := fieldInMessage.FindStringSubmatch(err.Error())
+	if m == nil {
+		return path
+	}
+	for k := range props {
+		if strings.EqualFold(k, m[1]) {
+			return append(path, k)
+		}
+	}
+	return path
 }
