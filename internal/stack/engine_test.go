@@ -397,8 +397,9 @@ func TestFailedCreateRollsBackTheUpdate(t *testing.T) {
 	if r.err == nil {
 		t.Fatalf("deploy with a broken function succeeded")
 	}
-	// Lambda's refusal is located at the resource's properties.
-	wantTemplateError(t, r.err, tmpl, "  Broken: > Properties:", "Resources.Broken")
+	// Lambda's refusal names the member ('runtime'): the error points at
+	// that property.
+	wantTemplateError(t, r.err, tmpl, "  Broken: > Properties: > Runtime:", "Resources.Broken.Properties.Runtime")
 	if !strings.Contains(r.err.Error(), "cobol85") {
 		t.Errorf("error does not name the runtime: %v", r.err)
 	}
@@ -476,7 +477,7 @@ func TestFailedUpdateRollsBack(t *testing.T) {
 			if r.err == nil {
 				t.Fatalf("deploy with a bad runtime succeeded")
 			}
-			wantTemplateError(t, r.err, tmpl, "  OpenFunction: > Properties:", "Resources.OpenFunction")
+			wantTemplateError(t, r.err, tmpl, "  OpenFunction: > Properties: > Runtime:", "Resources.OpenFunction.Properties.Runtime")
 			if tc.opts.MinLength != 0 && eventIndex(r.events, "UserPool", stack.ActionUpdate) < 0 {
 				t.Fatalf("the pool was not updated before the failure:\n%s", eventLines(r.events))
 			}
