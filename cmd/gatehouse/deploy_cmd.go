@@ -115,7 +115,8 @@ func runDeploy(ctx context.Context, c *client, o deployOptions, out io.Writer) (
 		t0 := time.Now()
 		zip, err := artifact.Package(ctx, f)
 		if err != nil {
-			return nil, err
+			// Nothing has changed yet; say where the template names it.
+			return nil, fmt.Errorf("%s: %w", f.Location, err)
 		}
 		artifacts[f.CodeURI] = zip
 		if text {

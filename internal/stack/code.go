@@ -3,6 +3,7 @@ package stack
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/stack/artifact"
 	"github.com/gatehouse/gatehouse/internal/stack/sam"
@@ -41,6 +42,8 @@ func CodeToPackage(templatePath string, src []byte) ([]artifact.Function, error)
 		}
 		seen[key] = true
 		f := artifact.Function{LogicalID: id, CodeURI: key, BaseDir: filepath.Dir(templatePath)}
+		f.Location = t.Errorf([]string{"Resources", id, "Properties", "CodeUri"}, "x").Error()
+		f.Location = strings.TrimSuffix(f.Location, ": x")
 		f.Runtime, _ = props["Runtime"].(string)
 		f.Handler, _ = props["Handler"].(string)
 		f.Architectures = strList(props, "Architectures")

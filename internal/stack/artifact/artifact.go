@@ -30,6 +30,9 @@ type Function struct {
 	// BuildMethod is Metadata.BuildMethod ("go1.x" builds with Go).
 	BuildMethod   string
 	Architectures []string
+	// Location is where the template names the code
+	// ("template.yaml:31:16"), for errors.
+	Location string
 }
 
 // BuildError is a failed Go build, with the compiler's output.
