@@ -1110,9 +1110,9 @@ Resources:
 	}
 	want := []artifact.Function{
 		{LogicalID: "GoFn", CodeURI: "cmd/open/", BaseDir: "/src/app", Runtime: "provided.al2023", Handler: "bootstrap",
-			BuildMethod: "go1.x", Architectures: []string{"arm64"}},
+			BuildMethod: "go1.x", Architectures: []string{"arm64"}, Location: "template.yaml:13:16: Resources.GoFn.Properties.CodeUri"},
 		{LogicalID: "NodeFn", CodeURI: "web.zip", BaseDir: "/src/app", Runtime: "nodejs20.x", Handler: "index.handler",
-			Architectures: []string{"arm64"}},
+			Architectures: []string{"arm64"}, Location: "template.yaml:21:16: Resources.NodeFn.Properties.CodeUri"},
 	}
 	if !reflect.DeepEqual(fns, want) {
 		t.Errorf("CodeToPackage\n got %+v\nwant %+v", fns, want)
