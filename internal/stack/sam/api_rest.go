@@ -394,6 +394,7 @@ func models(a *restAPI, ed editor) error {
 		return l.errf("Models needs a valid Swagger or OpenAPI 3 document in DefinitionBody")
 	}
 	defs := map[string]any{}
+	names := map[string]string{}
 	for _, name := range sortedKeys(all) {
 		m, ok := all[name].(map[string]any)
 		if !ok {
@@ -402,7 +403,14 @@ func models(a *restAPI, ed editor) error {
 		if !truthy(m["type"]) {
 			return l.at(name).errf("the model's schema has no type")
 		}
-		defs[strings.ToLower(name)] = clone(m)
+		// SAM names a model's schema by the lowercased name; of two names
+		// that differ only in case it silently keeps one.
+		lower := strings.ToLower(name)
+		if other, ok := names[lower]; ok {
+			return l.at(name).errf("the models %s and %s would both be the schema %q (SAM lowercases model names); rename one", other, name, lower)
+		}
+		names[lower] = name
+		defs[lower] = clone(m)
 	}
 	section, err := ed.section("definitions")
 	if err != nil {

@@ -63,15 +63,30 @@
 //	    Auth.Authorizer (a name, or NONE)
 //	    Auth.AuthorizationScopes Auth.ApiKeyRequired
 //	    Auth.OverrideApiAuth
-//	    RequestModel.Model RequestModel.Required       mapped
-//	  RequestParameters                                mapped as documentation: without a
-//	                                                   validator API Gateway does not enforce
-//	                                                   Required either; Caching is carried
+//	    RequestModel.Model RequestModel.Required
+//	    RequestModel.ValidateBody
+//	    RequestModel.ValidateParameters                mapped: the validators body-only,
+//	                                                   params-only, body-and-params and
+//	                                                   no-validation, enforced by the gateway
+//	                                                   (the model as the application/json
+//	                                                   body schema)
+//	  RequestParameters (names, or maps with
+//	    Required and Caching)                          mapped: Required query strings and
+//	                                                   headers are enforced with
+//	                                                   ValidateParameters; without a validator
+//	                                                   API Gateway does not enforce Required
+//	                                                   either (warning); Caching is carried
+//	  RequestModel, RequestParameters on an API
+//	    whose DefinitionBody the author writes         ignored, as by the translator (warning)
 //	  Stage                                            ignored, as by the translator (warning)
 //	  Auth.Authorizer AWS_IAM, Auth.ResourcePolicy,
-//	    Auth.InvokeRole, RequestModel.ValidateBody or
-//	    ValidateParameters true, ResponseTransferMode
+//	    Auth.InvokeRole, ResponseTransferMode
 //	    RESPONSE_STREAM                                refused
+//	  RequestModel validation with MergeDefinitions
+//	    when DefinitionBody does not define the
+//	    validator, or (ValidateBody) when it is
+//	    OpenAPI 3 and has no requestBody for the
+//	    method                                         refused (SAM merges the method only)
 //	  Type HttpApi: Path Method ApiId TimeoutInMillis
 //	    RouteSettings PayloadFormatVersion
 //	    Auth.Authorizer Auth.AuthorizationScopes       mapped
@@ -91,6 +106,7 @@
 //	  DefinitionUri CanarySetting Domain
 //	  DisableExecuteApiEndpoint Policy                 refused
 //	  Cors.MaxAge as a number                          refused (API Gateway needs "'600'")
+//	  Models whose names differ only in case           refused (SAM lowercases model names)
 //	  GatewayResponses ResponseParameters Paths,
 //	    QueryStrings                                   refused (gatehouse sets headers only)
 //	  Auth: Authorizers (Cognito: UserPoolArn as a
@@ -160,12 +176,24 @@
 //   - An event naming a resource that is not an API of its kind is an
 //     error; an HttpApi's DefinitionBody must be a valid OpenAPI 3
 //     document.
+//   - Request validation where the translator's output cannot be deployed
+//     or would not be enforced is an error: with MergeDefinitions the
+//     translator names the validator on the method but leaves its
+//     definition out of the merged document, and writes the model as a
+//     Swagger 2.0 body parameter (referring to #/definitions/) even in an
+//     OpenAPI 3 document; and of two Models whose names differ only in
+//     case it silently keeps the last. RequestModel's ValidateBody and
+//     ValidateParameters must be booleans even without a Model, where the
+//     translator ignores them.
 //
 // Result.Warnings point out what the translator does quietly and authors
 // rarely expect: an Api event whose path SAM leaves out of a DefinitionBody
 // the author wrote, a RestApiId written as a plain string, ignored
 // Identity fields and event Stage properties, CodeUri beside InlineCode,
-// Policies beside Role, AlwaysDeploy.
+// Policies beside Role, AlwaysDeploy, RequestModel.Required and required
+// RequestParameters that no validator enforces, ValidateBody or
+// ValidateParameters without a Model, and RequestModel or
+// RequestParameters on an API whose DefinitionBody the author writes.
 //
 // Quirks of the translator that the output keeps on purpose: the default
 // authorizer on CORS preflight OPTIONS methods (unless

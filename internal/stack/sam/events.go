@@ -410,12 +410,8 @@ func checkRestEventProps(p props) error {
 		if !ok || v == nil {
 			continue
 		}
-		b, isBool := v.(bool)
-		if !isBool {
+		if _, isBool := v.(bool); !isBool {
 			return mp.loc.at(k).errf("must be true or false, not %s", describe(v))
-		}
-		if b {
-			return mp.loc.at(k).unsupported("request validation (" + k + ")")
 		}
 	}
 	return nil

@@ -34,9 +34,17 @@ func (t *transformer) restEvent(f *function, ev *event) error {
 		if err := t.restIntegration(f, ev, method, merge); err != nil {
 			return err
 		}
-	} else if defined, _ := (editor{doc: api.body, loc: api.bodyLoc}).hasPath(ev.path, method); !defined {
-		t.warn(ev.loc, "SAM does not add this event's path to "+api.id+"'s DefinitionBody (it only manages documents it generates); the document must define "+
-			strings.ToUpper(method)+" "+ev.path+" itself, or set MergeDefinitions")
+	} else {
+		if defined, _ := (editor{doc: api.body, loc: api.bodyLoc}).hasPath(ev.path, method); !defined {
+			t.warn(ev.loc, "SAM does not add this event's path to "+api.id+"'s DefinitionBody (it only manages documents it generates); the document must define "+
+				strings.ToUpper(method)+" "+ev.path+" itself, or set MergeDefinitions")
+		}
+		for _, k := range []string{"RequestModel", "RequestParameters"} {
+			if truthy(ev.p.m[k]) {
+				t.warn(ev.p.keyLoc(k), k+" is ignored, as SAM ignores it on an API whose DefinitionBody the author writes: nothing is added to "+
+					api.id+"'s document and nothing is validated; write it in the document, or set MergeDefinitions")
+			}
+		}
 	}
 	auth, _ := ev.p.mapOf("Auth")
 	if truthy(auth) && truthy(auth["OverrideApiAuth"]) {
@@ -109,14 +117,85 @@ func (t *transformer) restIntegration(f *function, ev *event, method string, mer
 			return err
 		}
 	}
-	if err := requestModel(api, ev, method, ed); err != nil {
+	v, err := t.requestModel(api, ev, method, ed)
+	if err != nil {
 		return err
 	}
-	if err := requestParameters(ev, method, ed); err != nil {
+	required, err := requestParameters(ev, method, ed)
+	if err != nil {
 		return err
 	}
+	t.warnUnenforced(ev, v, required)
 	if merge {
+		if err := mergedValidator(api, ev, method, v); err != nil {
+			return err
+		}
 		return mergeDefinition(api, ed.doc, ev, method)
+	}
+	return nil
+}
+
+// validator is the request validator an event's RequestModel gives its
+// method; the zero value is none.
+type validator struct {
+	name         string
+	body, params bool
+}
+
+// warnUnenforced points out Required settings that no validator checks:
+// API Gateway enforces RequestModel.Required only with ValidateBody and a
+// parameter's Required only with ValidateParameters, and SAM adds no
+// validator of its own.
+func (t *transformer) warnUnenforced(ev *event, v validator, requiredParams bool) {
+	model, _ := ev.p.mapOf("RequestModel")
+	if truthy(model) && truthy(model["Model"]) && model["Required"] == true && !v.body {
+		t.warn(ev.p.keyLoc("RequestModel").at("Required"), "RequestModel.Required is not enforced without ValidateBody: true "+
+			"(API Gateway checks a request body only with a request validator, and SAM adds none)")
+	}
+	if requiredParams && !v.params {
+		msg := "RequestParameters marked Required are not enforced without RequestModel.ValidateParameters: true " +
+			"(API Gateway checks required parameters only with a request validator"
+		if truthy(model) && truthy(model["Model"]) {
+			msg += ")"
+		} else {
+			msg += ", which SAM adds only with a RequestModel.Model)"
+		}
+		t.warn(ev.p.keyLoc("RequestParameters"), msg)
+	}
+}
+
+// mergedValidator checks, for MergeDefinitions, that the validator SAM
+// names on the method is one the merged document defines: SAM builds the
+// method on a document of its own and merges only the method, so the
+// validator's definition is lost, and a method naming an undefined
+// validator cannot be deployed. It also refuses a body model that
+// gatehouse would not enforce: SAM writes it as a Swagger 2.0 body
+// parameter, which an OpenAPI 3 document does not read.
+func mergedValidator(api *restAPI, ev *event, method string, v validator) error {
+	if v.name == "" {
+		return nil
+	}
+	l := ev.p.keyLoc("RequestModel")
+	defined := false
+	if vs, ok := api.body["x-amazon-apigateway-request-validators"].(map[string]any); ok {
+		_, defined = vs[v.name]
+	}
+	if !defined {
+		return l.errf("with MergeDefinitions, SAM names the request validator %q on %s %s but does not add its definition to DefinitionBody; "+
+			"define it there under x-amazon-apigateway-request-validators as {validateRequestBody: %t, validateRequestParameters: %t}",
+			v.name, strings.ToUpper(method), ev.path, v.body, v.params)
+	}
+	if !v.body || api.body["swagger"] != nil {
+		return nil
+	}
+	existing, err := dictDeepGet(api.body["paths"], api.bodyLoc.at("paths"), ev.path, method, "requestBody")
+	if err != nil {
+		return err
+	}
+	if existing == nil {
+		return l.at("ValidateBody").errf("with MergeDefinitions on an OpenAPI 3 DefinitionBody, SAM writes the request model as a Swagger 2.0 body parameter, "+
+			"which OpenAPI 3 does not read, so the body would not be validated; write a requestBody for %s %s in DefinitionBody",
+			strings.ToUpper(method), ev.path)
 	}
 	return nil
 }
@@ -180,42 +259,52 @@ func (t *transformer) restEventAuth(auth map[string]any, api *restAPI, ev *event
 	return nil
 }
 
-func requestModel(api *restAPI, ev *event, method string, ed editor) error {
+// requestModel is the translator's RequestModel handling: the body model
+// on the method and, when ValidateBody or ValidateParameters is set, the
+// request validator that enforces it.
+func (t *transformer) requestModel(api *restAPI, ev *event, method string, ed editor) (validator, error) {
+	var v validator
 	model, _ := ev.p.mapOf("RequestModel")
 	if !truthy(model) {
-		return nil
+		return v, nil
 	}
 	ml := ev.p.keyLoc("RequestModel")
 	name := model["Model"]
-	if truthy(name) {
-		where := "on API method [" + method + "] for path [" + ev.path + "]"
-		models := api.props["Models"]
-		switch {
-		case !truthy(models):
-			return ml.at("Model").errf("unable to set RequestModel [%s] %s because the API does not define any Models", pyStr(name), where)
-		case !isIntrinsic(models) && !isMap(models):
-			return ml.at("Model").errf("unable to set RequestModel [%s] %s because the API's Models are not a map", pyStr(name), where)
+	vb, vp := model["ValidateBody"], model["ValidateParameters"]
+	if !truthy(name) {
+		if vb != nil || vp != nil {
+			t.warn(ml, "ValidateBody and ValidateParameters are ignored without a Model, as SAM ignores them: the method gets no request validator")
 		}
-		s, ok := name.(string)
-		if !ok {
-			return ml.at("Model").errf("must be the name of one of the API's Models, not %s", describe(name))
-		}
-		mm, _ := models.(map[string]any)
-		if !truthy(mm[s]) {
-			return ml.at("Model").errf("unable to set RequestModel [%s] %s because it is not defined in the API's Models", s, where)
-		}
-		req, hasReq := model["Required"]
-		if err := ed.addRequestModel(ev.path, method, s, req, hasReq && req != nil); err != nil {
-			return err
-		}
-		vb, hasB := model["ValidateBody"]
-		vp, hasP := model["ValidateParameters"]
-		if (hasB && vb != nil) || (hasP && vp != nil) {
-			// Only both-false reaches here: validation itself was refused.
-			return ed.addRequestValidator(ev.path, method, vb == true, vp == true)
-		}
+		return v, nil
 	}
-	return nil
+	where := "on API method [" + method + "] for path [" + ev.path + "]"
+	models := api.props["Models"]
+	switch {
+	case !truthy(models):
+		return v, ml.at("Model").errf("unable to set RequestModel [%s] %s because the API does not define any Models", pyStr(name), where)
+	case !isIntrinsic(models) && !isMap(models):
+		return v, ml.at("Model").errf("unable to set RequestModel [%s] %s because the API's Models are not a map", pyStr(name), where)
+	}
+	s, ok := name.(string)
+	if !ok {
+		return v, ml.at("Model").errf("must be the name of one of the API's Models, not %s", describe(name))
+	}
+	mm, _ := models.(map[string]any)
+	if !truthy(mm[s]) {
+		return v, ml.at("Model").errf("unable to set RequestModel [%s] %s because it is not defined in the API's Models", s, where)
+	}
+	req, hasReq := model["Required"]
+	if err := ed.addRequestModel(ev.path, method, s, req, hasReq && req != nil); err != nil {
+		return v, err
+	}
+	// As in the translator, setting either flag (even to false) gives the
+	// method a validator, the unset one counting as false.
+	if vb == nil && vp == nil {
+		return v, nil
+	}
+	v = validator{body: vb == true, params: vp == true}
+	v.name = validatorName(v.body, v.params)
+	return v, ed.addRequestValidator(ev.path, method, v)
 }
 
 func isMap(v any) bool {
@@ -223,10 +312,12 @@ func isMap(v any) bool {
 	return ok
 }
 
-func requestParameters(ev *event, method string, ed editor) error {
+// requestParameters documents the event's RequestParameters on the method
+// and reports whether any is required.
+func requestParameters(ev *event, method string, ed editor) (required bool, err error) {
 	list, _ := ev.p.listOf("RequestParameters")
 	if !truthy(list) {
-		return nil
+		return false, nil
 	}
 	l := ev.p.keyLoc("RequestParameters")
 	var params []requestParameter
@@ -239,31 +330,35 @@ func requestParameters(ev *event, method string, ed editor) error {
 			name = x
 		case map[string]any:
 			if len(x) != 1 {
-				return il.errf("a request parameter is one name with its settings, like method.request.header.Authorization: {Required: true}")
+				return false, il.errf("a request parameter is one name with its settings, like method.request.header.Authorization: {Required: true}")
 			}
 			for k, v := range x {
 				name = k
 				vm, ok := v.(map[string]any)
 				if !ok || isIntrinsic(v) {
-					return il.at(k).errf("must be a map like {Required: true, Caching: false}, not %s", describe(v))
+					return false, il.at(k).errf("must be a map like {Required: true, Caching: false}, not %s", describe(v))
 				}
 				for sk, sv := range vm {
 					if sk != "Required" && sk != "Caching" {
-						return il.at(k, sk).errf("%s is not a request parameter setting (expected Required or Caching)", sk)
+						return false, il.at(k, sk).errf("%s is not a request parameter setting (expected Required or Caching)", sk)
 					}
 					settings[sk] = sv
 				}
 			}
 		default:
-			return il.errf("must be a parameter name or a map of one, not %s", describe(raw))
+			return false, il.errf("must be a parameter name or a map of one, not %s", describe(raw))
 		}
 		if !strings.HasPrefix(name, "method.request.querystring.") && !strings.HasPrefix(name, "method.request.path.") &&
 			!strings.HasPrefix(name, "method.request.header.") {
-			return il.errf("a request parameter must be named method.request.querystring|path|header.NAME, not %q", name)
+			return false, il.errf("a request parameter must be named method.request.querystring|path|header.NAME, not %q", name)
 		}
 		params = append(params, requestParameter{name: name, required: settings["Required"], caching: settings["Caching"]})
+		// A path parameter is always there once the route matches.
+		if settings["Required"] == true && !strings.HasPrefix(name, "method.request.path.") {
+			required = true
+		}
 	}
-	return ed.addRequestParameters(ev.path, method, params)
+	return required, ed.addRequestParameters(ev.path, method, params)
 }
 
 // mergeDefinition is MergeDefinitions: the generated method is merged into

@@ -339,32 +339,36 @@ func (e editor) addRequestModel(path, method, model string, required any, hasReq
 	return nil
 }
 
-// addRequestValidator names the validator a method uses and defines it;
-// only the no-validation validator reaches here, gatehouse refusing the
-// others.
-func (e editor) addRequestValidator(path, method string, body, params bool) error {
-	name := "no-validation"
+// validatorName is the translator's name for a validator with these
+// settings.
+func validatorName(body, params bool) string {
 	switch {
 	case body && params:
-		name = "body-and-params"
+		return "body-and-params"
 	case body:
-		name = "body-only"
+		return "body-only"
 	case params:
-		name = "params-only"
+		return "params-only"
 	}
+	return "no-validation"
+}
+
+// addRequestValidator names the validator a method uses and defines it
+// in the document, unless a validator of that name is defined already.
+func (e editor) addRequestValidator(path, method string, v validator) error {
 	validators, err := e.section("x-amazon-apigateway-request-validators")
 	if err != nil {
 		return err
 	}
-	if _, ok := validators[name]; !ok {
-		validators[name] = map[string]any{"validateRequestBody": body, "validateRequestParameters": params}
+	if !truthy(validators[v.name]) {
+		validators[v.name] = map[string]any{"validateRequestBody": v.body, "validateRequestParameters": v.params}
 	}
 	defs, err := e.methodDefs(path, method, true)
 	if err != nil {
 		return err
 	}
 	for _, def := range defs {
-		def["x-amazon-apigateway-request-validator"] = name
+		def["x-amazon-apigateway-request-validator"] = v.name
 	}
 	return nil
 }
