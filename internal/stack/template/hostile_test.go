@@ -1,6 +1,7 @@
 package template
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestParseRefusesHostileInput(t *testing.T) {
 		{"huge document", "a: \"" + strings.Repeat("x", maxTemplateBytes) + "\"\n", []string{"template.yaml: the template is 1048582 bytes"}},
 		{"too many values", "a: [" + strings.Repeat("0,", maxTokens) + "0]\n", []string{"more than 100000 lines, commas and brackets"}},
 		{"invalid UTF-8", "a: b\nc: d\xff\n", []string{"template.yaml:2:5: the template is not valid UTF-8"}},
-		{"tabs", "Resources:\n\tA: 1\n", []string{"template.yaml:2: malformed YAML", "YAML does not allow tabs for indentation"}},
+		{"tabs", "Resources:\n\tA: 1\n", []string{"template.yaml:2:1: malformed YAML", "YAML does not allow tabs for indentation"}},
 		{"multiple documents", "a: 1\n---\nb: 2\n", []string{"template.yaml:2:1: the stream holds more than one YAML document"}},
 		{"empty", "", []string{"the template is empty"}},
 		{"only a comment", "# nothing\n", []string{"the template is empty"}},
@@ -90,5 +91,28 @@ func TestAliasBombIsCheap(t *testing.T) {
 	wantProblem(t, err, "expands to more than")
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("alias bomb took %v", d)
+	}
+}
+
+// TestYAMLSyntaxErrorPosition: YAML syntax errors point at the offending
+// token, line and column, though the YAML library reports only the line
+// of the enclosing construct.
+func TestYAMLSyntaxErrorPosition(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		src       string
+		line, col int
+	}{
+		{"Resources:\n  A:\n    Type: X\n   bad: [\n", 4, 4},
+		{"Resources:\n  A:\n    Type: X\n    Properties:\n      Handler: a: b\n", 5, 17},
+		{"Resources:\n  A:\n    Type: X\n  - b\n", 4, 3},
+		{"Resources:\n\tA: 1\n", 2, 1},
+	}
+	for _, c := range cases {
+		_, err := Parse("template.yaml", []byte(c.src))
+		var e *Error
+		if !errors.As(err, &e) || e.Line != c.line || e.Col != c.col {
+			t.Errorf("%q: got %v, want line %d column %d", c.src, err, c.line, c.col)
+		}
 	}
 }

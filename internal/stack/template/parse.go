@@ -110,6 +110,9 @@ func yamlError(name string, src []byte, err error) *Error {
 			}
 		}
 	}
+	if line, col, ok := locateYAMLProblem(src, msg); ok {
+		e.Line, e.Col = line, col
+	}
 	// Tabs are the commonest cause of this message and the library does
 	// not say so.
 	if strings.Contains(e.Msg, "cannot start any token") && e.Line > 0 {
@@ -118,6 +121,56 @@ func yamlError(name string, src []byte, err error) *Error {
 		}
 	}
 	return e
+}
+
+// locateYAMLProblem finds where the YAML library meets its problem: the
+// library reports the line of the enclosing construct and no column, so
+// the shortest prefix of the source that fails with the same message is
+// searched for (YAML is read front to back: a prefix that stops short of
+// the bad token ends cleanly or with another complaint). The position is
+// the token that prefix ends in. At most ~20 parses of the template.
+func locateYAMLProblem(src []byte, msg string) (line, col int, ok bool) {
+	_, problem, _ := strings.Cut(msg, ": ")
+	if problem == "" || !strings.HasPrefix(msg, "line ") {
+		problem = msg
+	}
+	fails := func(n int) bool {
+		var node yaml.Node
+		err := safeDecode(src[:n], &node)
+		return err != nil && strings.HasSuffix(err.Error(), problem)
+	}
+	if !fails(len(src)) {
+		return 0, 0, false
+	}
+	lo, hi := 0, len(src) // fails(hi) holds; find the smallest such n
+	for lo+1 < hi {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	// The problem is the last character that prefix holds, back to the
+	// token it belongs to on its line.
+	at := hi - 1
+	for at > 0 && (src[at] == ' ' || src[at] == '\n' || src[at] == '\r') {
+		at--
+	}
+	line = 1 + bytes.Count(src[:at], []byte("\n"))
+	start := bytes.LastIndexByte(src[:at], '\n') + 1
+	return line, utf8.RuneCount(src[start:at]) + 1, true
+}
+
+// safeDecode decodes one document, turning the library's panics into
+// errors.
+func safeDecode(src []byte, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return yaml.NewDecoder(bytes.NewReader(src)).Decode(n)
 }
 
 func sourceLine(src []byte, n int) string {
