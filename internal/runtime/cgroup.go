@@ -213,7 +213,12 @@ func (m *v1Manager) New(limit int64) (Cgroup, error) {
 	return cg, nil
 }
 
-type v1Cgroup struct{ dir, pids string }
+// v1Cgroup's fields never change after creation: Kill (from a timeout or
+// shutdown) may run while Remove does.
+type v1Cgroup struct {
+	dir, pids   string
+	pidsRemoved atomic.Bool
+}
 
 func (c *v1Cgroup) FD() (int, bool) { return 0, false }
 func (c *v1Cgroup) Add(pid int) error {
@@ -229,14 +234,14 @@ func (c *v1Cgroup) Peak() (int64, error) {
 }
 func (c *v1Cgroup) Kill() {
 	killMembers(filepath.Join(c.dir, "cgroup.procs"))
-	if c.pids != "" {
+	if c.pids != "" && !c.pidsRemoved.Load() {
 		killMembers(filepath.Join(c.pids, "cgroup.procs"))
 	}
 }
 
 func (c *v1Cgroup) Remove() error {
-	if c.pids != "" && os.Remove(c.pids) == nil {
-		c.pids = ""
+	if c.pids != "" && !c.pidsRemoved.Load() && os.Remove(c.pids) == nil {
+		c.pidsRemoved.Store(true)
 	}
 	return os.Remove(c.dir)
 }
