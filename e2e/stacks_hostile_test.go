@@ -88,7 +88,9 @@ func TestHostileStacksAPI(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	var list struct{ Stacks []struct{ StackName, Status string } }
+	var list struct {
+		Stacks []struct{ StackName, Status string }
+	}
 	json.Unmarshal(root("ListStacks", []byte(`{}`)).Body, &list)
 	if len(list.Stacks) != 5 {
 		t.Errorf("stacks after the hostile calls: %+v (want the 5 parallel ones only)", list.Stacks)
