@@ -184,6 +184,24 @@ func (s *Service) ServeStage(rw http.ResponseWriter, r *http.Request, apiID, sta
 	s.invoke(w, r, ls, route, ri, start)
 }
 
+// eventBuffer is an empty buffer sized for ri's event: a recent event's
+// size plus the body (base64 may grow it by a third).
+func (s *Service) eventBuffer(ri *RequestInfo) []byte {
+	n := s.eventSize.Load()
+	if n < 2048 {
+		n = 2048
+	}
+	return make([]byte, 0, n+int64(len(ri.Body))*4/3+256)
+}
+
+// noteEventSize remembers an event's size (without its body) for the
+// next buffer.
+func (s *Service) noteEventSize(event []byte, body int) {
+	if n := int64(len(event) - body); n > 0 && n != s.eventSize.Load() {
+		s.eventSize.Store(n)
+	}
+}
+
 // authorizerFor picks the route's authorizer (nil when open).
 func (s *Service) authorizerFor(def *Definition, route *Route) (Security, *Authorizer) {
 	for _, sec := range route.Security {
@@ -203,12 +221,13 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, ls *liveStage, 
 	format := route.Integration.PayloadFormatVersion
 	switch {
 	case ls.proto == HTTP && format == "1.0":
-		payload = AppendHTTPEventV1(make([]byte, 0, 2048), ri)
+		payload = AppendHTTPEventV1(s.eventBuffer(ri), ri)
 	case ls.proto == HTTP:
-		payload = AppendHTTPEvent(make([]byte, 0, 2048), ri)
+		payload = AppendHTTPEvent(s.eventBuffer(ri), ri)
 	default:
-		payload = AppendRESTEvent(make([]byte, 0, 2048), ri)
+		payload = AppendRESTEvent(s.eventBuffer(ri), ri)
 	}
+	s.noteEventSize(payload, len(ri.Body))
 	timeout := route.Integration.Timeout
 	if timeout <= 0 {
 		timeout = 29 * time.Second

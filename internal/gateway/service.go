@@ -47,6 +47,10 @@ type Service struct {
 	auth *Authorizers
 	live atomic.Pointer[liveAPIs] // what is served: swapped whole on change
 	mu   sync.Mutex               // serializes reloads
+	// eventSize is the size of a recent event, so the next one's buffer
+	// is allocated once at about the right size instead of grown by
+	// copying (events with claims run to several KB).
+	eventSize atomic.Int64
 }
 
 // apiRecord is a stored API.

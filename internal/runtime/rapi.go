@@ -38,6 +38,9 @@ type rapiConn struct {
 	c   net.Conn
 	br  *bufio.Reader
 	wmu sync.Mutex // the invoker writes events while this conn's loop reads
+	// deliverBuf is reused by deliver, which runs for one invocation at
+	// a time.
+	deliverBuf []byte
 }
 
 func (e *env) serveRuntimeAPI() {
@@ -265,7 +268,8 @@ func (rc *rapiConn) replyHeaders(status int, headers []string, body string, clos
 // deliver writes an invocation event as the answer to a parked GET next.
 func (rc *rapiConn) deliver(c *call) error {
 	inv := c.inv
-	b := make([]byte, 0, 512+len(inv.Payload))
+	// One invocation at a time per connection: its buffer is reused.
+	b := rc.deliverBuf[:0]
 	b = append(b, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: "...)
 	b = append(b, inv.RequestID...)
 	b = append(b, "\r\nLambda-Runtime-Deadline-Ms: "...)
@@ -296,6 +300,9 @@ func (rc *rapiConn) deliver(c *call) error {
 		return err
 	}
 	b = append(b, inv.Payload...)
+	if cap(b) <= 256<<10 { // a rare huge event's buffer is not kept
+		rc.deliverBuf = b
+	}
 	return rc.write(b)
 }
 
