@@ -51,6 +51,12 @@ func (c *compiler) securitySchemes(root at) error {
 			return ref.errf("a $ref security scheme is not supported by gatehouse; define it inline")
 		}
 		if x := s.get("x-amazon-apigateway-authorizer"); !x.missing() {
+			if name == noneAuthorizer {
+				// In a security requirement NONE means "open" (SAM's
+				// Authorizer: NONE); an authorizer by that name would
+				// never be asked.
+				return s.errf("an authorizer cannot be named NONE: in security requirements NONE means no authorizer")
+			}
 			a, err := c.authorizer(name, s, x)
 			if err != nil {
 				return err

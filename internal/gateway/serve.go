@@ -123,7 +123,12 @@ func (s *Service) ServeStage(rw http.ResponseWriter, r *http.Request, apiID, sta
 		SourceIP: clientIP(r), Time: s.now().UTC(), StageVariables: ls.vars, BinaryMediaTypes: ls.def.BinaryMediaTypes}
 
 	usageKey := ""
-	if sec, auth := s.authorizerFor(ls.def, route); auth != nil {
+	sec, auth, misconfigured := s.authorizerFor(ls.def, route)
+	if misconfigured {
+		s.gatewayError(w, ls.def, ls.proto, "AUTHORIZER_CONFIGURATION_ERROR", "")
+		return
+	}
+	if auth != nil {
 		methodARN := "arn:aws:execute-api:" + s.opts.Region + ":" + s.opts.Account + ":" + apiID + "/" + stageName + "/" + r.Method + path
 		d := s.auth.Authorize(r.Context(), apiID, ls.proto, auth, sec.Scopes, r, ls.vars, methodARN, func() []byte {
 			if ls.proto == HTTP && auth.PayloadFormatVersion != "1.0" {
@@ -202,17 +207,21 @@ func (s *Service) noteEventSize(event []byte, body int) {
 	}
 }
 
-// authorizerFor picks the route's authorizer (nil when open).
-func (s *Service) authorizerFor(def *Definition, route *Route) (Security, *Authorizer) {
+// authorizerFor picks the route's authorizer (nil when open). A
+// requirement naming an authorizer the API lacks fails closed
+// (misconfigured), never open; compilation prevents it, and serving does
+// not rely on that.
+func (s *Service) authorizerFor(def *Definition, route *Route) (sec Security, a *Authorizer, misconfigured bool) {
 	for _, sec := range route.Security {
-		if sec.Name == "NONE" || sec.Name == "api_key" {
+		if sec.Name == noneAuthorizer {
 			continue
 		}
 		if a := def.Authorizers[sec.Name]; a != nil {
-			return sec, a
+			return sec, a, false
 		}
+		return sec, nil, true
 	}
-	return Security{}, nil
+	return Security{}, nil, false
 }
 
 // invoke runs the integration function and maps its answer.
