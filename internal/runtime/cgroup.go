@@ -83,8 +83,6 @@ func DetectCgroups() (CgroupManager, error) {
 	return nil, errors.New(strings.Join(reasons, "; "))
 }
 
-var cgroupSeq atomic.Int64
-
 func writeFile(path, value string) error {
 	return os.WriteFile(path, []byte(value), 0)
 }
@@ -118,25 +116,28 @@ const MaxProcesses = 1024
 
 // v1: a parent directory under our own memory cgroup, one child each, and
 // the same under the pids hierarchy when it is mounted.
-type v1Manager struct{ base, pidsBase string }
+type v1Manager struct {
+	base, pidsBase, instance string
+	seq                      atomic.Int64
+}
 
 func (m *v1Manager) withPids(mount, self string) {
 	clearStale(filepath.Join(mount, self))
-	base := filepath.Join(mount, self, instance)
+	base := filepath.Join(mount, self, m.instance)
 	if err := os.Mkdir(base, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return
 	}
 	m.pidsBase = base
 }
 
-// instance names this server's cgroups: the pid says whose they are (so
-// a later server can clear what a crashed one left), the random part keeps
-// a reused pid from colliding with such leftovers.
-var instance = func() string {
+// newInstance names one server's cgroups: the pid says whose they are
+// (so a later server can clear what a crashed one left), the random part
+// keeps servers in one process (tests) and a reused pid apart.
+func newInstance() string {
 	var b [4]byte
 	rand.Read(b[:])
 	return fmt.Sprintf("gatehouse-%d-%x", os.Getpid(), b)
-}()
+}
 
 // clearStale removes the cgroups of gatehouse servers that are gone,
 // killing anything still running in them.
@@ -170,6 +171,7 @@ func clearStale(parent string) {
 
 func newV1(mount, self string) (*v1Manager, error) {
 	clearStale(filepath.Join(mount, self))
+	instance := newInstance()
 	base := filepath.Join(mount, self, instance)
 	if err := os.Mkdir(base, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, err
@@ -179,13 +181,13 @@ func newV1(mount, self string) (*v1Manager, error) {
 		os.Remove(base)
 		return nil, err
 	}
-	return &v1Manager{base: base}, nil
+	return &v1Manager{base: base, instance: instance}, nil
 }
 
 func (m *v1Manager) Kind() string { return "v1" }
 
 func (m *v1Manager) New(limit int64) (Cgroup, error) {
-	dir := filepath.Join(m.base, fmt.Sprintf("env-%d", cgroupSeq.Add(1)))
+	dir := filepath.Join(m.base, fmt.Sprintf("env-%d", m.seq.Add(1)))
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -249,7 +251,10 @@ func (c *v1Cgroup) Remove() error {
 // v2: processes may only live in leaves, so the server moves itself into
 // a "server" leaf of its own cgroup before enabling the memory controller
 // for its siblings, the environments.
-type v2Manager struct{ base string }
+type v2Manager struct {
+	base, instance string
+	seq            atomic.Int64
+}
 
 func newV2(root, self string) (*v2Manager, error) {
 	ctrl, err := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
@@ -274,13 +279,13 @@ func newV2(root, self string) (*v2Manager, error) {
 		return nil, fmt.Errorf("enable memory controller: %w", err)
 	}
 	writeFile(filepath.Join(own, "cgroup.subtree_control"), "+pids") // best effort
-	return &v2Manager{base: own}, nil
+	return &v2Manager{base: own, instance: newInstance()}, nil
 }
 
 func (m *v2Manager) Kind() string { return "v2" }
 
 func (m *v2Manager) New(limit int64) (Cgroup, error) {
-	dir := filepath.Join(m.base, fmt.Sprintf("%s-env-%d", instance, cgroupSeq.Add(1)))
+	dir := filepath.Join(m.base, fmt.Sprintf("%s-env-%d", m.instance, m.seq.Add(1)))
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
 	}
