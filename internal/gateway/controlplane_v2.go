@@ -140,6 +140,8 @@ func (s *Service) ControlPlaneV2(w http.ResponseWriter, r *awsproto.Request) err
 		return s.getDeploymentsV2(w, r, parts[0], parts[2])
 	case n == 3 && sub == "exports" && m == http.MethodGet:
 		return s.exportAPI(w, r, parts[0], parts[2])
+	case n >= 2 && (sub == "routes" || sub == "integrations" || sub == "authorizers"):
+		return s.pieceV2(w, r, parts[0], sub, parts[2:])
 	}
 	return awsproto.Errorf(http.StatusNotFound, "UnknownOperationException", "Operation %s %s is not supported by gatehouse yet.", m, r.URL.Path)
 }

@@ -252,7 +252,7 @@ func TestHTTPAPIErrors(t *testing.T) {
 		{"GET", "/v2/apis/" + id + "/stages/none", nil, 404, "NotFoundException"},
 		{"POST", "/v2/apis/" + id + "/deployments", map[string]any{"stageName": "none"}, 404, "NotFoundException"},
 		{"GET", "/v2/apis/" + id + "/exports/SWAGGER?outputType=JSON", nil, 400, "BadRequestException"},
-		{"GET", "/v2/apis/" + id + "/routes", nil, 404, "UnknownOperationException"},
+		{"GET", "/v2/apis/" + id + "/models", nil, 404, "UnknownOperationException"},
 	} {
 		status, _, err := v2Call(t, s, tc.method, tc.path, tc.body)
 		if status != tc.status || err == nil || err.Code != tc.code {

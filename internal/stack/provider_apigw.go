@@ -270,12 +270,12 @@ func (restStage) Delete(ctx context.Context, c *Call) error {
 }
 
 // httpAPI is AWS::ApiGatewayV2::Api with an OpenAPI Body (ImportApi,
-// ReimportApi).
+// ReimportApi), or without one (CreateApi; provider_apigw_v2.go).
 type httpAPI struct{}
 
 func (httpAPI) Attributes() []string { return []string{"ApiEndpoint", "ApiId"} }
 
-func (httpAPI) Replaces(old, new map[string]any) (bool, string) { return false, "" }
+func (httpAPI) Replaces(old, new map[string]any) (bool, string) { return httpAPIReplaces(old, new) }
 
 func httpAPIBody(props map[string]any) (string, error) {
 	body, ok := props["Body"].(map[string]any)
@@ -307,6 +307,9 @@ func httpAPIBody(props map[string]any) (string, error) {
 }
 
 func (httpAPI) Create(ctx context.Context, c *Call) (Result, error) {
+	if _, ok := c.Props["Body"]; !ok {
+		return createHTTPAPIWithoutBody(ctx, c)
+	}
 	body, err := httpAPIBody(c.Props)
 	if err != nil {
 		return Result{}, err

@@ -17,4 +17,7 @@ func registerProviders(m map[string]Provider, issuerBase string) {
 	m["AWS::ApiGateway::Stage"] = restStage{}
 	m["AWS::ApiGatewayV2::Api"] = httpAPI{}
 	m["AWS::ApiGatewayV2::Stage"] = httpStage{}
+	m["AWS::ApiGatewayV2::Integration"] = httpIntegration{}
+	m["AWS::ApiGatewayV2::Route"] = httpRoute{}
+	m["AWS::ApiGatewayV2::Authorizer"] = httpAuthorizer{}
 }
