@@ -6,6 +6,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -125,11 +127,11 @@ func buildGo(ctx context.Context, f Function, dir string) ([]byte, error) {
 	if f.Runtime == "go1.x" && f.Handler != "" {
 		exe = filepath.Base(f.Handler)
 	}
-	out, err := os.MkdirTemp("", "gatehouse-build-")
+	out, cleanup, err := buildDir(dir, arch, exe)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(out)
+	defer cleanup()
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", filepath.Join(out, exe), ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
@@ -139,6 +141,27 @@ func buildGo(ctx context.Context, f Function, dir string) ([]byte, error) {
 		return nil, &BuildError{LogicalID: f.LogicalID, Dir: dir, Output: buf.String(), Err: err}
 	}
 	return zipDir(out)
+}
+
+// buildDir is where a function's binary is built: a directory of the
+// user's cache kept per package, architecture and executable name, so
+// that go build finds its last output up to date and skips the link (a
+// redeploy with that function unchanged then costs ~0.1 s, not ~1 s).
+// Without a cache directory it is a temporary one.
+func buildDir(pkgDir, arch, exe string) (string, func(), error) {
+	if cache, err := os.UserCacheDir(); err == nil {
+		abs, _ := filepath.Abs(pkgDir)
+		sum := sha256.Sum256([]byte(abs + "\x00" + arch + "\x00" + exe))
+		dir := filepath.Join(cache, "gatehouse", "go-build", hex.EncodeToString(sum[:8]))
+		if err := os.MkdirAll(dir, 0o755); err == nil {
+			return dir, func() {}, nil
+		}
+	}
+	dir, err := os.MkdirTemp("", "gatehouse-build-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
 }
 
 func lambdaArch(goarch string) string {
