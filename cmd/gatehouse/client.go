@@ -97,17 +97,23 @@ func (c *client) do(method, path string, header http.Header, body []byte, servic
 		return nil, nil, err
 	}
 	if resp.StatusCode >= 300 {
-		var e struct {
-			Message  string `json:"message"`
-			Message2 string `json:"Message"`
-		}
-		json.Unmarshal(data, &e)
-		if e.Message == "" {
-			e.Message = e.Message2
-		}
-		return resp, data, &apiError{Status: resp.StatusCode, Code: resp.Header.Get("X-Amzn-Errortype"), Message: e.Message}
+		return resp, data, errorFrom(resp, data)
 	}
 	return resp, data, nil
+}
+
+// errorFrom reads an AWS error answer (message or Message, whichever the
+// service writes).
+func errorFrom(resp *http.Response, data []byte) *apiError {
+	var e struct {
+		Message  string `json:"message"`
+		Message2 string `json:"Message"`
+	}
+	json.Unmarshal(data, &e)
+	if e.Message == "" {
+		e.Message = e.Message2
+	}
+	return &apiError{Status: resp.StatusCode, Code: resp.Header.Get("X-Amzn-Errortype"), Message: e.Message}
 }
 
 func (c *client) json(method, path string, in, out any) error {

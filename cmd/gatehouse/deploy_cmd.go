@@ -291,15 +291,7 @@ func (c *client) streamTarget(ctx context.Context, target string, body []byte, f
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
 		data, _ := io.ReadAll(resp.Body)
-		var e struct {
-			Message  string `json:"message"`
-			Message2 string `json:"Message"`
-		}
-		json.Unmarshal(data, &e)
-		if e.Message == "" {
-			e.Message = e.Message2
-		}
-		return &apiError{Status: resp.StatusCode, Code: resp.Header.Get("X-Amzn-Errortype"), Message: e.Message}
+		return errorFrom(resp, data)
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)

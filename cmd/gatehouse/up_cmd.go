@@ -133,20 +133,16 @@ func watchStamp(tmpl string) uint64 {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(f.BaseDir, p)
 		}
-		fmt.Fprintf(h, "%x\n", treeStamp(p, ""))
+		fmt.Fprintf(h, "%x\n", treeStamp(p))
 	}
 	return h.Sum64()
 }
 
 // treeStamp sums the names, sizes and modification times of the files
-// under dir (the data dir, version control and dependencies left out),
-// so that any edit changes it.
-func treeStamp(dir, data string) uint64 {
+// under dir (version control and dependencies left out), so that any edit
+// changes it.
+func treeStamp(dir string) uint64 {
 	h := fnv.New64a()
-	absData := ""
-	if data != "" {
-		absData, _ = filepath.Abs(data)
-	}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -155,9 +151,8 @@ func treeStamp(dir, data string) uint64 {
 			return err
 		}
 		if d.IsDir() {
-			abs, _ := filepath.Abs(p)
-			switch {
-			case abs == absData, d.Name() == ".git", d.Name() == "node_modules", d.Name() == ".aws-sam":
+			switch d.Name() {
+			case ".git", "node_modules", ".aws-sam":
 				if p != dir {
 					return filepath.SkipDir
 				}

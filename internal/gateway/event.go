@@ -234,25 +234,7 @@ func appendRESTContext(dst []byte, ri *RequestInfo, withAuthorizer bool) []byte 
 		dst = append(dst, `,"authorizer":`...)
 		dst = appendRESTAuthorizer(dst, ri.Authorizer)
 	}
-	dst = append(dst, `,"domainName":`...)
-	dst = appendJSON(dst, ri.DomainName)
-	dst = append(dst, `,"domainPrefix":`...)
-	dst = appendJSON(dst, ri.DomainPrefix)
-	dst = append(dst, `,"extendedRequestId":`...)
-	dst = appendJSON(dst, ri.ExtendedRequestID)
-	dst = append(dst, `,"httpMethod":`...)
-	dst = appendJSON(dst, ri.Req.Method)
-	dst = append(dst, `,"identity":{"accessKey":null,"accountId":null,"caller":null,`+
-		`"cognitoAuthenticationProvider":null,"cognitoAuthenticationType":null,`+
-		`"cognitoIdentityId":null,"cognitoIdentityPoolId":null,"principalOrgId":null,"sourceIp":`...)
-	dst = appendJSON(dst, ri.SourceIP)
-	dst = append(dst, `,"user":null,"userAgent":`...)
-	if ua, ok := firstHeaderValue(ri.Req.Header, "User-Agent"); ok {
-		dst = appendJSON(dst, ua)
-	} else {
-		dst = append(dst, "null"...)
-	}
-	dst = append(dst, `,"userArn":null}`...)
+	dst = appendRequestIdentity(dst, ri, "null")
 	if ri.Route != nil && ri.Route.OperationName != "" {
 		dst = append(dst, `,"operationName":`...)
 		dst = appendJSON(dst, ri.Route.OperationName)
@@ -274,6 +256,32 @@ func appendRESTContext(dst []byte, ri *RequestInfo, withAuthorizer bool) []byte 
 	dst = append(dst, `,"stage":`...)
 	dst = appendJSON(dst, ri.Stage)
 	return append(dst, '}')
+}
+
+// appendRequestIdentity appends the requestContext members payload
+// format 1.0 shares between REST and HTTP APIs, from domainName through
+// identity; noUserAgent is what identity.userAgent holds when the request
+// has none (REST: null; HTTP API: "").
+func appendRequestIdentity(dst []byte, ri *RequestInfo, noUserAgent string) []byte {
+	dst = append(dst, `,"domainName":`...)
+	dst = appendJSON(dst, ri.DomainName)
+	dst = append(dst, `,"domainPrefix":`...)
+	dst = appendJSON(dst, ri.DomainPrefix)
+	dst = append(dst, `,"extendedRequestId":`...)
+	dst = appendJSON(dst, ri.ExtendedRequestID)
+	dst = append(dst, `,"httpMethod":`...)
+	dst = appendJSON(dst, ri.Req.Method)
+	dst = append(dst, `,"identity":{"accessKey":null,"accountId":null,"caller":null,`+
+		`"cognitoAuthenticationProvider":null,"cognitoAuthenticationType":null,`+
+		`"cognitoIdentityId":null,"cognitoIdentityPoolId":null,"principalOrgId":null,"sourceIp":`...)
+	dst = appendJSON(dst, ri.SourceIP)
+	dst = append(dst, `,"user":null,"userAgent":`...)
+	if ua, ok := firstHeaderValue(ri.Req.Header, "User-Agent"); ok {
+		dst = appendJSON(dst, ua)
+	} else {
+		dst = append(dst, noUserAgent...)
+	}
+	return append(dst, `,"userArn":null}`...)
 }
 
 // appendRESTAuthorizer appends requestContext.authorizer: {"claims": …}

@@ -1,9 +1,6 @@
 package gateway
 
-import (
-	"encoding/base64"
-	"strconv"
-)
+import "strconv"
 
 // AppendHTTPEventV1 appends the Lambda proxy event an HTTP API sends an
 // integration on payload format 1.0 (http-api-develop-integrations-
@@ -35,16 +32,10 @@ func AppendHTTPEventV1(dst []byte, ri *RequestInfo) []byte {
 	dst = appendStringMap(dst, ri.StageVariables)
 	dst = append(dst, `,"body":`...)
 	binary := false
-	switch {
-	case len(ri.Body) == 0:
+	if len(ri.Body) == 0 {
 		dst = append(dst, "null"...)
-	case !isHTTPAPIText(ri.Req.Header.Get("Content-Type")):
-		binary = true
-		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, ri.Body)
-		dst = append(dst, '"')
-	default:
-		dst = appendJSON(dst, unsafeString(ri.Body))
+	} else {
+		dst, binary = appendHTTPBody(dst, ri)
 	}
 	dst = append(dst, `,"isBase64Encoded":`...)
 	dst = strconv.AppendBool(dst, binary)
@@ -122,22 +113,8 @@ func appendHTTPV1Context(dst []byte, ri *RequestInfo) []byte {
 		}
 		dst = append(dst, '}')
 	}
-	dst = append(dst, `,"domainName":`...)
-	dst = appendJSON(dst, ri.DomainName)
-	dst = append(dst, `,"domainPrefix":`...)
-	dst = appendJSON(dst, ri.DomainPrefix)
-	dst = append(dst, `,"extendedRequestId":`...)
-	dst = appendJSON(dst, ri.ExtendedRequestID)
-	dst = append(dst, `,"httpMethod":`...)
-	dst = appendJSON(dst, ri.Req.Method)
-	dst = append(dst, `,"identity":{"accessKey":null,"accountId":null,"caller":null,`+
-		`"cognitoAuthenticationProvider":null,"cognitoAuthenticationType":null,`+
-		`"cognitoIdentityId":null,"cognitoIdentityPoolId":null,"principalOrgId":null,"sourceIp":`...)
-	dst = appendJSON(dst, ri.SourceIP)
-	dst = append(dst, `,"user":null,"userAgent":`...)
-	ua, _ := firstHeaderValue(ri.Req.Header, "User-Agent")
-	dst = appendJSON(dst, ua)
-	dst = append(dst, `,"userArn":null},"path":`...)
+	dst = appendRequestIdentity(dst, ri, `""`)
+	dst = append(dst, `,"path":`...)
 	dst = appendHTTPPath(dst, ri)
 	dst = append(dst, `,"protocol":`...)
 	dst = appendJSON(dst, ri.Req.Proto)

@@ -34,13 +34,7 @@ func AppendHTTPEvent(dst []byte, ri *RequestInfo) []byte {
 	binary := false
 	if len(ri.Body) > 0 {
 		dst = append(dst, `,"body":`...)
-		if binary = !isHTTPAPIText(ri.Req.Header.Get("Content-Type")); binary {
-			dst = append(dst, '"')
-			dst = base64.StdEncoding.AppendEncode(dst, ri.Body)
-			dst = append(dst, '"')
-		} else {
-			dst = appendJSON(dst, unsafeString(ri.Body))
-		}
+		dst, binary = appendHTTPBody(dst, ri)
 	}
 	if len(ri.PathParams) > 0 {
 		dst = append(dst, `,"pathParameters":`...)
@@ -53,6 +47,17 @@ func AppendHTTPEvent(dst []byte, ri *RequestInfo) []byte {
 		dst = appendStringMap(dst, ri.StageVariables)
 	}
 	return append(dst, '}')
+}
+
+// appendHTTPBody appends a non-empty body as an HTTP API passes it: text
+// as a JSON string, anything else base64-encoded (binary true).
+func appendHTTPBody(dst []byte, ri *RequestInfo) (_ []byte, binary bool) {
+	if isHTTPAPIText(ri.Req.Header.Get("Content-Type")) {
+		return appendJSON(dst, unsafeString(ri.Body)), false
+	}
+	dst = append(dst, '"')
+	dst = base64.StdEncoding.AppendEncode(dst, ri.Body)
+	return append(dst, '"'), true
 }
 
 // isHTTPAPIText reports whether an HTTP API passes a request body of this

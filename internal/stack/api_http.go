@@ -102,7 +102,7 @@ func (a *HTTPAPI) deploy(w http.ResponseWriter, r *awsproto.Request, in DeployRe
 		}
 		stream.send(e)
 	}
-	s, changes, err := a.Engine.Deploy(r.Context(), DeployInput{StackName: in.StackName, TemplateName: in.TemplateName,
+	s, _, err := a.Engine.Deploy(r.Context(), DeployInput{StackName: in.StackName, TemplateName: in.TemplateName,
 		Template: []byte(in.TemplateBody), Parameters: in.Parameters, Artifacts: in.Artifacts, DryRun: in.DryRun}, emit)
 	if err != nil {
 		if stream == nil {
@@ -118,7 +118,6 @@ func (a *HTTPAPI) deploy(w http.ResponseWriter, r *awsproto.Request, in DeployRe
 		}
 		emit(Event{Kind: "complete", Status: status})
 	}
-	_ = changes
 	return nil
 }
 
