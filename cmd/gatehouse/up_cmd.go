@@ -139,8 +139,9 @@ func watchStamp(tmpl string) uint64 {
 }
 
 // treeStamp sums the names, sizes and modification times of the files
-// under dir (version control and dependencies left out), so that any edit
-// changes it.
+// under dir, leaving out what packaging leaves out (version control, a
+// gatehouse data dir, whose logs change all the time) and dependencies,
+// so that any edit to the code changes it.
 func treeStamp(dir string) uint64 {
 	h := fnv.New64a()
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -152,7 +153,7 @@ func treeStamp(dir string) uint64 {
 		}
 		if d.IsDir() {
 			switch d.Name() {
-			case ".git", "node_modules", ".aws-sam":
+			case ".git", ".gatehouse", "node_modules", ".aws-sam":
 				if p != dir {
 					return filepath.SkipDir
 				}
